@@ -1,0 +1,4 @@
+// Entry point of the `cw` binary.
+import { main } from './client/main.js';
+
+await main(process.argv);

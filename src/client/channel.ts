@@ -1,0 +1,191 @@
+// Requests, replies and streams over frames, on any byte transport (Unix socket now, WebSocket later).
+// It owns the decoder and the pending requests; every pending request fails when the transport closes.
+import {
+  ErrorCode,
+  FrameDecoder,
+  FrameType,
+  PROTOCOL_VERSION,
+  decodeControl,
+  decodeStreamPayload,
+  encodeAck,
+  encodeControl,
+  encodeStreamFrame,
+  STREAM_FRAME_MAX_BYTES,
+  type Hello,
+  type Op,
+  type OpArgsOf,
+  type StreamEventOf,
+} from '../protocol/index.js';
+import { VERSION } from '../common/version.js';
+import { ClientError } from './errors.js';
+
+export interface ByteTransport {
+  write(bytes: Uint8Array): void;
+  end(): void;
+  /** Lets the process exit while the transport is idle (a one-shot command must exit on its own). */
+  unref(): void;
+  ref(): void;
+}
+
+export interface StreamHandlers {
+  output(bytes: Uint8Array): void;
+  event(ev: StreamEventOf): void;
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+export class Channel {
+  private readonly _decoder = new FrameDecoder();
+  private readonly _pending = new Map<number, Pending>();
+  private readonly _streams = new Map<number, StreamHandlers>();
+  private _nextId = 1;
+  private _closedWith: Error | null = null;
+  private _helloResolve!: (h: Hello) => void;
+  private _helloReject!: (e: Error) => void;
+  /** The daemon's hello; requests are sent at once (pipelined) but replies are trusted only after it. */
+  readonly hello: Promise<Hello>;
+  private readonly _closeListeners: ((err: Error) => void)[] = [];
+
+  constructor(private readonly _t: ByteTransport) {
+    this.hello = new Promise<Hello>((res, rej) => {
+      this._helloResolve = res;
+      this._helloReject = rej;
+    });
+    // Avoid an unhandled rejection when nobody awaits the hello (the requests fail with the same error).
+    this.hello.catch(() => {});
+    _t.write(encodeControl(FrameType.HELLO, { protocol: PROTOCOL_VERSION, version: VERSION, role: 'cli', pid: process.pid }));
+  }
+
+  /** Feed bytes from the transport. */
+  receive(chunk: Uint8Array): void {
+    try {
+      for (const f of this._decoder.push(chunk)) {
+        switch (f.type) {
+          case FrameType.HELLO: {
+            const h = decodeControl(FrameType.HELLO, f.payload);
+            if (h.protocol !== PROTOCOL_VERSION) {
+              this._fail(
+                new ClientError(
+                  `the daemon speaks protocol ${h.protocol} (cw ${h.version}), this cw speaks ${PROTOCOL_VERSION} (cw ${VERSION})`,
+                  'run `cw stop` to stop the old daemon; the next command starts a matching one',
+                  1,
+                  ErrorCode.VERSION_MISMATCH,
+                ),
+              );
+              return;
+            }
+            this._helloResolve(h);
+            break;
+          }
+          case FrameType.RESPONSE: {
+            const r = decodeControl(FrameType.RESPONSE, f.payload);
+            const p = this._pending.get(r.id);
+            this._pending.delete(r.id);
+            if (!p) break;
+            if (r.ok) p.resolve(r.result);
+            else {
+              this._streams.delete(r.id);
+              p.reject(new ClientError(r.error?.message ?? 'request failed', r.error?.hint, 1, r.error?.code ?? 'error'));
+            }
+            this._updateRef();
+            break;
+          }
+          case FrameType.EVENT: {
+            const e = decodeControl(FrameType.EVENT, f.payload);
+            const ev = e.event as StreamEventOf;
+            const s = this._streams.get(e.id);
+            if (ev.type === 'end') this._streams.delete(e.id);
+            s?.event(ev);
+            this._updateRef();
+            break;
+          }
+          case FrameType.OUTPUT: {
+            const { stream, bytes } = decodeStreamPayload(f.payload);
+            this._streams.get(stream)?.output(bytes);
+            break;
+          }
+          case FrameType.ERROR: {
+            const e = decodeControl(FrameType.ERROR, f.payload);
+            this._fail(new ClientError(`daemon: ${e.message}`, e.hint, 1, e.code));
+            return;
+          }
+          default:
+            break; // a frame type a client does not use: ignored, like unknown event types
+        }
+      }
+    } catch (err) {
+      this._fail(new ClientError(`bad reply from the daemon: ${(err as Error).message}`, 'is the daemon the same version? run `cw version`'));
+    }
+  }
+
+  /** The transport closed (or failed). */
+  closed(err?: Error): void {
+    this._fail(err ?? new ClientError('the daemon closed the connection', 'see daemon.log in the codewire home (`cw status` restarts the daemon)'));
+  }
+
+  onClose(cb: (err: Error) => void): void {
+    this._closeListeners.push(cb);
+  }
+
+  private _fail(err: Error): void {
+    if (this._closedWith) return;
+    this._closedWith = err;
+    this._helloReject(err);
+    for (const p of this._pending.values()) p.reject(err);
+    this._pending.clear();
+    const streams = [...this._streams.values()];
+    this._streams.clear();
+    for (const s of streams) s.event({ type: 'end', reason: 'closed', message: err.message });
+    for (const l of this._closeListeners) l(err);
+    this._t.end();
+  }
+
+  get error(): Error | null {
+    return this._closedWith;
+  }
+
+  request<O extends Op>(op: O, args: OpArgsOf<O>, stream?: StreamHandlers): Promise<unknown> {
+    if (this._closedWith) return Promise.reject(this._closedWith);
+    const id = this._nextId++;
+    if (stream) this._streams.set(id, stream);
+    const p = new Promise<unknown>((resolve, reject) => this._pending.set(id, { resolve, reject }));
+    this._t.write(encodeControl(FrameType.REQUEST, { id, op, args: args as Record<string, unknown> }));
+    this._updateRef();
+    return p.then(async (v) => {
+      await this.hello;
+      return v;
+    });
+  }
+
+  /** Opens a stream; resolves with the daemon's first reply and the stream id. */
+  async openStream<O extends Op>(op: O, args: OpArgsOf<O>, handlers: StreamHandlers): Promise<{ id: number; result: unknown }> {
+    const id = this._nextId;
+    const result = await this.request(op, args, handlers);
+    return { id, result };
+  }
+
+  input(stream: number, bytes: Uint8Array): void {
+    if (this._closedWith) return;
+    for (let off = 0; off < bytes.length; off += STREAM_FRAME_MAX_BYTES) {
+      this._t.write(encodeStreamFrame(FrameType.INPUT, stream, bytes.subarray(off, off + STREAM_FRAME_MAX_BYTES)));
+    }
+  }
+
+  ack(stream: number, bytes: number): void {
+    if (!this._closedWith) this._t.write(encodeAck(stream, bytes));
+  }
+
+  /** Keeps the process alive only while something is pending. */
+  private _updateRef(): void {
+    if (this._pending.size > 0 || this._streams.size > 0) this._t.ref();
+    else this._t.unref();
+  }
+
+  end(): void {
+    this._closedWith ??= new ClientError('closed');
+    this._t.end();
+  }
+}

@@ -1,0 +1,64 @@
+// cw start | cw daemon | cw stop: the daemon's lifecycle.
+import type { Command } from 'commander';
+import { resolvePaths } from '../../common/paths.js';
+import { connectLocal } from '../connect.js';
+import { ClientError, ExitCode } from '../errors.js';
+import { printJson, reportError, say } from '../run.js';
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('start the daemon in the background (any command starts it when needed)')
+    .option('--json', 'print the daemon pid and socket as JSON')
+    .action(async (o: { json?: boolean }) => {
+      try {
+        const { channel, started } = await connectLocal();
+        const hello = await channel.hello;
+        channel.end();
+        const paths = resolvePaths();
+        if (o.json) printJson({ pid: hello.pid, version: hello.version, socket: paths.socket, started });
+        say(started ? `Daemon started (pid ${hello.pid}) on ${paths.socket}` : `Daemon already running (pid ${hello.pid})`);
+      } catch (err) {
+        process.exitCode = reportError(err);
+      }
+    });
+
+  program
+    .command('daemon')
+    .description('run the daemon in the foreground (logs to stderr and daemon.log)')
+    .option('--autostarted', 'started by another command (internal)')
+    .action(async (o: { autostarted?: boolean }) => {
+      const { runDaemon } = await import('../../daemon/main.js');
+      process.exitCode = await runDaemon({ autostarted: !!o.autostarted, foreground: !o.autostarted });
+    });
+
+  program
+    .command('stop')
+    .description('stop the daemon: running sessions get SIGHUP, logs and history stay')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { json?: boolean }) => {
+      try {
+        let conn;
+        try {
+          conn = await connectLocal({ autostart: false });
+        } catch (err) {
+          if (err instanceof ClientError && err.message === 'no daemon is running') {
+            if (o.json) printJson({ stopped: false, running: false });
+            say('No daemon is running');
+            return;
+          }
+          throw err;
+        }
+        const { channel, socket } = conn;
+        const hello = await channel.hello;
+        const closed = new Promise<void>((r) => socket.once('close', () => r()));
+        const r = (await channel.request('stop', {})) as { sessions: number };
+        await closed;
+        if (o.json) printJson({ stopped: true, pid: hello.pid, sessionsEnded: r.sessions });
+        say(`Daemon stopped (pid ${hello.pid})${r.sessions ? `; ${r.sessions} running session${r.sessions > 1 ? 's' : ''} ended` : ''}`);
+      } catch (err) {
+        process.exitCode = reportError(err);
+      }
+      if (process.exitCode === undefined) process.exitCode = ExitCode.OK;
+    });
+}

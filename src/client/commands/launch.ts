@@ -1,0 +1,60 @@
+// cw launch [--name N] [--tag T]... [--dir D] [--env K=V]... [--size COLSxROWS] -- CMD [ARGS]
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import type { SessionInfo } from '../../protocol/index.js';
+import { collect, printJson, say, usage, withDaemon } from '../run.js';
+
+export function parseSize(v: string): { cols: number; rows: number } {
+  const m = /^(\d{1,4})x(\d{1,4})$/.exec(v);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw usage(`--size takes COLSxROWS, e.g. 120x40, got '${v}'`);
+  return { cols: Number(m[1]), rows: Number(m[2]) };
+}
+
+function parseEnv(entries: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of entries) {
+    const i = e.indexOf('=');
+    if (i <= 0) throw usage(`--env takes KEY=VALUE, got '${e}'`);
+    env[e.slice(0, i)] = e.slice(i + 1);
+  }
+  return env;
+}
+
+export function register(program: Command): void {
+  program
+    .command('launch')
+    .description('start a program in a new session; prints its id')
+    .argument('<command...>', 'the program and its arguments (put them after --)')
+    .option('-n, --name <name>', 'a unique name for the session')
+    .option('-t, --tag <tag>', 'a tag (repeatable)', collect, [])
+    .option('-d, --dir <dir>', 'working directory (default: the current one)')
+    .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', collect, [])
+    .option('--size <COLSxROWS>', 'terminal size while nobody is attached (default 120x40)')
+    .option('--agent <kind>', 'force the agent kind instead of detecting it from the command')
+    .option('--json', 'print the new session as JSON')
+    .passThroughOptions()
+    .addHelpText('after', '\nExamples:\n  cw launch --name api -- claude\n  id=$(cw launch --tag ui --dir ~/web -- npm run dev)')
+    .action(async (command: string[], o: { name?: string; tag: string[]; dir?: string; env: string[]; size?: string; agent?: string; json?: boolean }) => {
+      await withDaemon(async (ch) => {
+        const size = o.size ? parseSize(o.size) : undefined;
+        const env = parseEnv(o.env);
+        const baseEnv: Record<string, string> = {};
+        for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
+        const r = (await ch.request('launch', {
+          command,
+          cwd: resolve(o.dir ?? process.cwd()),
+          tags: o.tag,
+          env,
+          baseEnv,
+          ...(o.name !== undefined ? { name: o.name } : {}),
+          ...(size ? size : {}),
+          ...(o.agent ? { agent: o.agent } : {}),
+          ...(process.env.TERM ? { term: process.env.TERM } : {}),
+        })) as { session: SessionInfo };
+        const s = r.session;
+        if (o.json) printJson(s);
+        else process.stdout.write(`${s.id}\n`);
+        say(`Session ${s.id}${s.name ? ` (${s.name})` : ''} launched: ${command.join(' ')}`);
+      });
+    });
+}

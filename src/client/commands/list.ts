@@ -1,0 +1,50 @@
+// cw list [--status running|exited|all] [--tag T] [--activity A] [--json]
+import type { Command } from 'commander';
+import type { SessionInfo } from '../../protocol/index.js';
+import { collect, describeState, formatAge, printJson, table, usage, withDaemon } from '../run.js';
+
+const ACTIVITIES = ['working', 'idle', 'waiting_for_input', 'waiting', 'unknown'];
+
+export function register(program: Command): void {
+  program
+    .command('list')
+    .alias('ls')
+    .description('list sessions, running first')
+    .option('-s, --status <status>', 'running, exited or all', 'all')
+    .option('-t, --tag <tag>', 'only sessions with this tag (repeatable: any matches)', collect, [])
+    .option('-a, --activity <state>', 'only sessions in this activity: working, idle, waiting_for_input, unknown')
+    .option('--json', 'print a JSON array')
+    .action(async (o: { status: string; tag: string[]; activity?: string; json?: boolean }) => {
+      if (!['running', 'exited', 'all'].includes(o.status)) throw usage(`--status takes running, exited or all, got '${o.status}'`);
+      if (o.activity && !ACTIVITIES.includes(o.activity)) throw usage(`--activity takes ${ACTIVITIES.join(', ')}, got '${o.activity}'`);
+      const activity = o.activity === 'waiting' ? 'waiting_for_input' : o.activity;
+      await withDaemon(async (ch) => {
+        const r = (await ch.request('list', {
+          status: o.status as 'running' | 'exited' | 'all',
+          tags: o.tag,
+          ...(activity ? { activity: activity as SessionInfo['activity'] } : {}),
+        })) as { sessions: SessionInfo[] };
+        if (o.json) {
+          printJson(r.sessions);
+          return;
+        }
+        if (r.sessions.length === 0) {
+          process.stderr.write('no sessions (start one with `cw launch -- CMD`)\n');
+          return;
+        }
+        const now = Date.now();
+        const rows = [['ID', 'NAME', 'STATE', 'ACTIVITY', 'AGE', 'COMMAND']];
+        for (const s of r.sessions) {
+          rows.push([
+            String(s.id),
+            s.name ?? '-',
+            describeState(s),
+            s.state === 'running' ? s.activity : '-',
+            formatAge(now - Date.parse(s.createdAt)),
+            s.command.join(' '),
+          ]);
+        }
+        process.stdout.write(`${table(rows)}\n`);
+      });
+    });
+}

@@ -1,0 +1,46 @@
+// cw status SESSION [--json]
+import type { Command } from 'commander';
+import type { SessionInfo } from '../../protocol/index.js';
+import { describeState, formatAge, printJson, withDaemon } from '../run.js';
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description("a session's state, activity and counters")
+    .argument('<session>', 'id, name or @name')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, o: { json?: boolean }) => {
+      await withDaemon(async (ch) => {
+        const r = (await ch.request('status', { session: ref })) as { session: SessionInfo; logError: string | null };
+        const s = r.session;
+        if (o.json) {
+          printJson({ ...s, logError: r.logError });
+          return;
+        }
+        const now = Date.now();
+        const activity =
+          s.state === 'running'
+            ? `${s.activity}${s.activitySince ? ` since ${formatAge(now - Date.parse(s.activitySince))}` : ''}${s.activityReason ? ` (${s.activityReason})` : ''}`
+            : '-';
+        const lines: [string, string][] = [
+          ['id', String(s.id)],
+          ['name', s.name ?? '-'],
+          ['command', s.command.join(' ')],
+          ['cwd', s.cwd],
+          ['state', describeState(s)],
+          ['activity', activity],
+          ['agent', s.agent],
+          ['pid', s.pid === null ? '-' : String(s.pid)],
+          ['created', `${s.createdAt} (${formatAge(now - Date.parse(s.createdAt))} ago)`],
+          ['ended', s.endedAt ?? '-'],
+          ['size', `${s.cols}x${s.rows}`],
+          ['clients', String(s.clients)],
+          ['output', `${s.outputBytes} bytes`],
+          ['last output', s.lastOutputAt ? `${s.lastOutputAt} (idle ${s.idleSeconds}s)` : '-'],
+          ['tags', s.tags.join(', ') || '-'],
+        ];
+        if (r.logError) lines.push(['log', r.logError]);
+        process.stdout.write(lines.map(([k, v]) => `${k.padEnd(12)} ${v}`).join('\n') + '\n');
+      });
+    });
+}

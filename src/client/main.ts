@@ -1,0 +1,46 @@
+// The cw command line: registers one file per command and maps failures to exit codes.
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../common/version.js';
+import { ExitCode } from './errors.js';
+import { reportError } from './run.js';
+import { register as attach } from './commands/attach.js';
+import { register as daemon } from './commands/daemon.js';
+import { register as kill } from './commands/kill.js';
+import { register as launch } from './commands/launch.js';
+import { register as list } from './commands/list.js';
+import { register as logs } from './commands/logs.js';
+import { register as rm } from './commands/rm.js';
+import { register as screen } from './commands/screen.js';
+import { register as send } from './commands/send.js';
+import { register as status } from './commands/status.js';
+import { register as version } from './commands/version.js';
+import { register as watch } from './commands/watch.js';
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('cw')
+    .description('Run AI coding agents in persistent terminals, and know what each one is doing.')
+    .version(VERSION, '-V, --version')
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `cw: ${str.slice(7)}` : str) })
+    .addHelpText(
+      'after',
+      '\nSessions are named by id, name or @name. Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 124 timeout.\nEvery command that prints data takes --json. Data goes to stdout, messages to stderr.',
+    );
+  for (const reg of [launch, list, attach, send, watch, logs, screen, status, kill, rm, daemon, version]) reg(program);
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        process.exitCode = ExitCode.OK;
+      } else {
+        process.exitCode = ExitCode.USAGE;
+      }
+      return;
+    }
+    process.exitCode = reportError(err);
+  }
+}

@@ -1,0 +1,86 @@
+// Shared plumbing for commands: connecting, printing, and turning failures into one line and an exit code.
+import type { SessionInfo } from '../protocol/index.js';
+import type { Channel } from './channel.js';
+import { connectLocal } from './connect.js';
+import { ClientError, ExitCode } from './errors.js';
+
+/** Runs a command's body with a channel to the daemon; the process exits with the body's code. */
+export async function withDaemon(body: (ch: Channel) => Promise<number | void>): Promise<void> {
+  let code: number;
+  try {
+    const { channel } = await connectLocal();
+    try {
+      code = (await body(channel)) ?? ExitCode.OK;
+    } finally {
+      channel.end();
+    }
+  } catch (err) {
+    code = reportError(err);
+  }
+  process.exitCode = code;
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof ClientError) {
+    process.stderr.write(`cw: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`cw: ${(err as Error)?.stack ?? String(err)}\n`);
+  return ExitCode.ERROR;
+}
+
+export function usage(message: string, hint?: string): ClientError {
+  return new ClientError(message, hint, ExitCode.USAGE, 'usage');
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Writes to stdout and resolves once the bytes are handed off (so large outputs are not cut by an exit). */
+export function writeOut(text: string | Uint8Array): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(text)) resolve();
+    else process.stdout.once('drain', () => resolve());
+  });
+}
+
+export function say(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+/** "3s", "4m", "2h", "5d". */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+export function describeState(i: SessionInfo): string {
+  if (i.state === 'exited') return i.signal ? `exited (${i.signal})` : `exited (${i.exitCode})`;
+  return i.state;
+}
+
+/** Pads columns; the last column is not padded. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - [...c].length))).join('  '))
+    .join('\n');
+}
+
+export function parseIntOption(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw usage(`${name} takes a whole number, got '${v}'`);
+    return n;
+  };
+}
+
+export function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}

@@ -1,0 +1,63 @@
+// Every tunable of the daemon, with its unit in the name and the reason for its value.
+// What happens at each bound is said next to it.
+
+/** Launch size when no terminal is attached, and the size a session returns to when its last writer detaches. */
+export const DEFAULT_COLS = 120;
+export const DEFAULT_ROWS = 40;
+
+/** Lines of scrollback the headless screen keeps per session: tmux's default history-limit, so memory compares fairly. */
+export const SCREEN_SCROLLBACK_LINES = 2000;
+
+/** Output log size cap per file; at the cap output.log is renamed output.log.1 (one rotated file kept). */
+export const LOG_ROTATE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Interactive attach flow control, in bytes (VS Code's FlowControlConstants, counted in bytes not chars, and
+ * scaled up because a local socket and a real terminal drain far faster than an IPC hop to a renderer).
+ * Above HIGH unacknowledged bytes the pty is paused; it resumes below LOW. ACK must be ≤ LOW or it never resumes.
+ */
+export const FLOW_HIGH_BYTES = 1024 * 1024;
+export const FLOW_LOW_BYTES = 128 * 1024;
+export { FLOW_ACK_BYTES } from '../common/flow.js';
+
+/**
+ * Bytes queued on a watcher's socket (watch, logs -f, read-only attach) before it is dropped as too slow.
+ * Watchers never pause the agent; a bounded queue keeps daemon memory bounded (zellij's lesson).
+ */
+export const WATCHER_QUEUE_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Bytes queued on any socket before even an interactive client is dropped: a client that stops reading entirely. */
+export const CLIENT_QUEUE_HARD_MAX_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Bytes handed to the screen worker but not yet parsed. Above HIGH the pty is paused so a fast writer cannot
+ * grow the queue without bound while the parser catches up; it resumes below LOW.
+ */
+export const SCREEN_BACKLOG_HIGH_BYTES = 16 * 1024 * 1024;
+export const SCREEN_BACKLOG_LOW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * After the child exits, node-pty would destroy the pty 200 ms later even with output still unread. We keep
+ * reading until the kernel reports EIO (all drained), or until no output came for QUIET ms (a grandchild holds
+ * the pty open), and give up after MAX ms (a grandchild that keeps writing).
+ */
+export const EXIT_DRAIN_QUIET_MS = 250;
+export const EXIT_DRAIN_MAX_MS = 5000;
+
+/** Kill: SIGHUP to the process group, then SIGKILL after this grace period (shpool uses 500 ms; agents save state on HUP). */
+export const KILL_GRACE_MS = 2000;
+
+/** A new connection must say hello within this time, or it is closed (shpool's handshake timeout, generous for loaded CI). */
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+
+/** How often live counters (output bytes, last output time) are written to the database; a crash loses at most this much. */
+export const PERSIST_INTERVAL_MS = 2000;
+
+/** Lines of scrollback sent before the screen on attach (the rest stays readable with `cw logs`). */
+export const ATTACH_SCROLLBACK_LINES = 1000;
+
+/** Graceful stop: how long `cw stop` waits for sessions to end after SIGHUP before the daemon exits anyway. */
+export const STOP_GRACE_MS = 3000;
+
+/** Bytes of the last screen kept in the database for exited and lost sessions (`cw screen` after the end). */
+export const LAST_SCREEN_MAX_BYTES = 256 * 1024;

@@ -1,0 +1,31 @@
+// The daemon's diagnostics log: one line per event, appended to daemon.log (stderr too when in the foreground).
+import { appendFileSync } from 'node:fs';
+
+export class Logger {
+  constructor(
+    private readonly _file: string,
+    private readonly _echo: boolean,
+  ) {}
+
+  private _write(level: string, msg: string): void {
+    const line = `${new Date().toISOString()} ${level} ${msg}\n`;
+    try {
+      appendFileSync(this._file, line);
+    } catch {
+      // A full disk must not take the daemon down because of its own diagnostics.
+    }
+    if (this._echo) process.stderr.write(line);
+  }
+
+  info(msg: string): void {
+    this._write('info', msg);
+  }
+
+  warn(msg: string): void {
+    this._write('warn', msg);
+  }
+
+  error(msg: string): void {
+    this._write('error', msg);
+  }
+}

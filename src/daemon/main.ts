@@ -1,0 +1,129 @@
+// The daemon: one per CODEWIRE_HOME. Owns every session; serves the frame protocol on a Unix socket.
+import { chmodSync, existsSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { daemonLockName, ensurePrivateDir, resolvePaths, type Paths } from '../common/paths.js';
+import { VERSION } from '../common/version.js';
+import { Connection } from './connection.js';
+import { createHandler } from './handlers.js';
+import { STOP_GRACE_MS } from './limits.js';
+import { Logger } from './log.js';
+import { Registry } from './registry.js';
+import { ScreenHost } from './screen.js';
+import { Store } from './store.js';
+import { SocketTransport } from './transport.js';
+
+export interface DaemonOptions {
+  /** Started by a CLI command rather than by `cw daemon`: lose the start race quietly. */
+  autostarted: boolean;
+  foreground: boolean;
+}
+
+/** Takes the one-daemon lock: a Linux abstract socket, released by the kernel however the daemon dies. */
+function takeLock(home: string): Promise<Server | null> {
+  return new Promise((resolve, reject) => {
+    const lock = createServer();
+    lock.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(null) : reject(err)));
+    lock.listen(daemonLockName(home), () => resolve(lock));
+  });
+}
+
+function listen(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  const paths = resolvePaths();
+  ensurePrivateDir(paths.home);
+  ensurePrivateDir(paths.sessionsDir);
+  const log = new Logger(paths.daemonLog, opts.foreground);
+  const lock = await takeLock(paths.home);
+  if (!lock) {
+    if (!opts.autostarted) process.stderr.write(`cw: a daemon is already running for ${paths.home}\n`);
+    return opts.autostarted ? 0 : 1;
+  }
+  lock.unref();
+
+  if (paths.socketFallback) {
+    ensurePrivateDir(dirname(paths.socket));
+    log.info(`home path is too long for a Unix socket; listening on ${paths.socket} instead`);
+  }
+  // We hold the lock, so any socket file left is stale (a daemon that was killed).
+  if (existsSync(paths.socket)) unlinkSync(paths.socket);
+
+  const store = new Store(paths.db);
+  const screens = new ScreenHost(join(dirname(fileURLToPath(import.meta.url)), 'screen-worker.js'), (m) => log.error(m));
+  const registry = new Registry(paths, store, screens, log);
+
+  const connections = new Set<Connection>();
+  let stopping = false;
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((r) => (resolveExit = r));
+
+  const stop = async (why: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`stopping (${why}); ${registry.running().length} running sessions get SIGHUP`);
+    server.close();
+    for (const s of registry.running()) s.kill();
+    const deadline = new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref());
+    await Promise.race([Promise.all(registry.running().map((s) => s.whenEnded())), deadline]);
+    for (const c of connections) {
+      for (const st of [...c.streams.values()]) st.close('closed');
+      c.transport.end();
+    }
+    registry.dispose();
+    store.close();
+    await screens.dispose();
+    try {
+      unlinkSync(paths.socket);
+    } catch {
+      // already gone
+    }
+    rmSync(paths.pidFile, { force: true });
+    lock.close();
+    log.info('stopped');
+    resolveExit(0);
+  };
+
+  const handler = createHandler({ registry, paths, stop: () => void stop('cw stop') });
+  const server = createServer((socket) => {
+    const conn = new Connection(new SocketTransport(socket), handler, log, VERSION, (c) => connections.delete(c));
+    connections.add(conn);
+    socket.on('data', (chunk) => conn.receive(chunk));
+    socket.on('close', () => conn.handleTransportClosed());
+    // A peer that vanished mid-write (EPIPE, ECONNRESET): 'close' follows and cleans up.
+    socket.on('error', () => {});
+  });
+
+  await listen(server, paths.socket);
+  chmodSync(paths.socket, 0o600);
+  writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);
+
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  // Detached from any terminal: a hangup means nothing to us.
+  process.on('SIGHUP', () => {});
+  process.on('uncaughtException', (err) => log.error(`uncaught: ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) => log.error(`unhandled rejection: ${(err as Error)?.stack ?? String(err)}`));
+
+  return exited;
+}
+
+export function readPid(paths: Paths): number | null {
+  try {
+    const n = Number(readFileSync(paths.pidFile, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null; // no pid file: no daemon
+  }
+}
+

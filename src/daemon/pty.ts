@@ -1,0 +1,170 @@
+// A child process on a pseudoterminal. The only file that imports node-pty.
+import { constants as osConstants } from 'node:os';
+import pty from 'node-pty';
+import { EXIT_DRAIN_MAX_MS, EXIT_DRAIN_QUIET_MS, KILL_GRACE_MS } from './limits.js';
+
+export interface PtyExit {
+  exitCode: number;
+  /** Signal number that ended the process, 0 when it exited normally. */
+  signal: number;
+}
+
+export interface PtyOptions {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  cols: number;
+  rows: number;
+}
+
+interface ReadSocket {
+  destroy(err?: Error): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  isPaused(): boolean;
+}
+
+export class PtyProcess {
+  private readonly _pty: pty.IPty;
+  private readonly _socket: ReadSocket;
+  private _exited = false;
+  private _lastDataAt = Date.now();
+  private _drainTimer: NodeJS.Timeout | null = null;
+  private _killTimer: NodeJS.Timeout | null = null;
+  /** Reasons the reading is paused (flow control from clients, log, screen); read only when empty. */
+  private readonly _pausedBy = new Set<string>();
+  private _draining = false;
+
+  /** Throws when the process cannot be started (missing program, bad cwd). */
+  constructor(opts: PtyOptions, onData: (buf: Buffer) => void, onExit: (e: PtyExit) => void) {
+    this._pty = pty.spawn(opts.file, opts.args, {
+      name: opts.env.TERM ?? 'xterm-256color',
+      cols: opts.cols,
+      rows: opts.rows,
+      cwd: opts.cwd,
+      env: opts.env,
+      // null: raw Buffers, never decoded, so the log holds exactly the bytes the program wrote.
+      encoding: null,
+    });
+    // HACK: node-pty destroys its read socket 200 ms after the child exits (DESTROY_SOCKET_TIMEOUT_MS in
+    // unixTerminal), even when the kernel still holds output we have not read yet: because we paused reading
+    // for flow control, or the event loop was busy. That loses the last kilobytes of a fast writer that exits
+    // at once (node-pty issues #85 and #726). We take over that destroy and only let it through once the pty
+    // is drained: the kernel reports EIO (which closes the socket by itself), or no output came for a while.
+    const socket = (this._pty as unknown as { _socket: ReadSocket })._socket;
+    this._socket = socket;
+    const realDestroy = socket.destroy.bind(socket);
+    socket.destroy = (err?: Error) => {
+      if (this._draining) return realDestroy(err);
+      this._startDrain(realDestroy);
+      return socket;
+    };
+    this._pty.onData((d) => {
+      this._lastDataAt = Date.now();
+      onData(d as unknown as Buffer);
+    });
+    this._pty.onExit((e) => {
+      this._exited = true;
+      this._clearTimers();
+      onExit({ exitCode: e.exitCode, signal: e.signal ?? 0 });
+    });
+  }
+
+  get pid(): number {
+    return this._pty.pid;
+  }
+
+  get exited(): boolean {
+    return this._exited;
+  }
+
+  private _startDrain(realDestroy: (err?: Error) => unknown): void {
+    if (this._drainTimer) return;
+    const started = Date.now();
+    // The process is gone: no reader may hold back the last bytes any more. They are few (the kernel's pty
+    // buffer) so the bounded queues downstream absorb them.
+    this._pausedBy.clear();
+    this._socket.resume();
+    const check = (): void => {
+      const now = Date.now();
+      if (now - this._lastDataAt >= EXIT_DRAIN_QUIET_MS || now - started >= EXIT_DRAIN_MAX_MS) {
+        this._drainTimer = null;
+        this._draining = true;
+        realDestroy();
+        return;
+      }
+      this._drainTimer = setTimeout(check, EXIT_DRAIN_QUIET_MS / 5);
+    };
+    this._drainTimer = setTimeout(check, EXIT_DRAIN_QUIET_MS / 5);
+  }
+
+  write(data: string | Uint8Array): void {
+    if (this._exited) return;
+    this._pty.write(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this._exited) return;
+    try {
+      this._pty.resize(Math.max(1, cols), Math.max(1, rows));
+    } catch {
+      // The pty can close between the exit check and the ioctl; a resize of a dead pty has nothing to do.
+    }
+  }
+
+  /** Pauses reading for `reason`; reading resumes when every reason is lifted. */
+  pause(reason: string): void {
+    if (this._exited || this._drainTimer || this._draining) return;
+    this._pausedBy.add(reason);
+    this._socket.pause();
+  }
+
+  resume(reason: string): void {
+    if (!this._pausedBy.delete(reason)) return;
+    if (this._pausedBy.size === 0) this._socket.resume();
+  }
+
+  get paused(): boolean {
+    return this._pausedBy.size > 0;
+  }
+
+  /** SIGHUP to the whole process group (what a closing terminal does), then SIGKILL after the grace period. */
+  kill(graceMs = KILL_GRACE_MS): void {
+    if (this._exited) return;
+    this._signalGroup('SIGHUP');
+    // A stopped process ignores SIGHUP until continued.
+    this._signalGroup('SIGCONT');
+    if (!this._killTimer) {
+      this._killTimer = setTimeout(() => this._signalGroup('SIGKILL'), graceMs);
+      this._killTimer.unref();
+    }
+  }
+
+  private _signalGroup(signal: NodeJS.Signals): void {
+    try {
+      // forkpty makes the child a session leader, so its pid is also its process group id.
+      process.kill(-this._pty.pid, signal);
+    } catch {
+      try {
+        process.kill(this._pty.pid, signal);
+      } catch {
+        // ESRCH: already gone, which is what we wanted.
+      }
+    }
+  }
+
+  private _clearTimers(): void {
+    if (this._killTimer) clearTimeout(this._killTimer);
+    if (this._drainTimer) clearTimeout(this._drainTimer);
+    this._killTimer = null;
+    this._drainTimer = null;
+  }
+}
+
+/** A signal number's name, e.g. 9 → "SIGKILL". */
+export function signalName(n: number): string | null {
+  if (!n) return null;
+  for (const [name, num] of Object.entries(osConstants.signals)) if (num === n) return name;
+  return `SIG${n}`;
+}

@@ -1,0 +1,235 @@
+// The registry holds every session the daemon knows (running and ended), creates them and resolves names.
+import { EventEmitter } from 'node:events';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { ErrorCode, SESSION_NAME_RE, type OpArgs } from '../protocol/index.js';
+import type { z } from 'zod';
+import { sessionDir, type Paths } from '../common/paths.js';
+import { CwError, invalid, notFound } from './errors.js';
+import { buildEnv, chooseTerm, resolveCommand } from './environment.js';
+import {
+  ATTACH_SCROLLBACK_LINES,
+  DEFAULT_COLS,
+  DEFAULT_ROWS,
+  LAST_SCREEN_MAX_BYTES,
+  LOG_ROTATE_BYTES,
+  PERSIST_INTERVAL_MS,
+  SCREEN_SCROLLBACK_LINES,
+} from './limits.js';
+import type { Logger } from './log.js';
+import { OutputLog } from './output-log.js';
+import { PtyProcess } from './pty.js';
+import type { ScreenHost } from './screen.js';
+import { Session } from './session.js';
+import type { Store } from './store.js';
+
+export type LaunchArgs = z.output<(typeof OpArgs)['launch']>;
+
+/** Saved at the end of a session so `cw screen` and `cw last-message` still work afterwards. */
+export interface SavedScreen {
+  text: string;
+  ansi: string;
+  lines: string[];
+  cols: number;
+  rows: number;
+  cursor: { x: number; y: number };
+}
+
+export class Registry {
+  readonly sessions = new Map<number, Session>();
+  /** 'created' | 'ended' | 'removed' with the session. */
+  readonly events = new EventEmitter();
+  private readonly _persistTimer: NodeJS.Timeout;
+  private readonly _persisted = new Map<number, number>();
+
+  constructor(
+    private readonly _paths: Paths,
+    private readonly _store: Store,
+    private readonly _screens: ScreenHost,
+    private readonly _log: Logger,
+  ) {
+    const lost = _store.markLost(new Date().toISOString());
+    if (lost.length) _log.info(`sessions ${lost.join(', ')} were running when the previous daemon died: marked lost`);
+    for (const row of _store.allSessions()) this.sessions.set(row.id, new Session(row, this._hooks));
+    this._persistTimer = setInterval(() => this.persistLive(), PERSIST_INTERVAL_MS);
+    this._persistTimer.unref();
+  }
+
+  private readonly _hooks = {
+    ended: (s: Session) => this._ended(s),
+    logError: (s: Session, message: string) => this._log.warn(`session ${s.id}: ${message}`),
+  };
+
+  list(): Session[] {
+    return [...this.sessions.values()];
+  }
+
+  running(): Session[] {
+    return this.list().filter((s) => s.running);
+  }
+
+  /** Resolves an id, a name or @name; a name prefers the running session, then the newest. */
+  resolve(ref: string): Session {
+    const byName = ref.startsWith('@') ? ref.slice(1) : null;
+    if (byName === null && /^\d+$/.test(ref)) {
+      const s = this.sessions.get(Number(ref));
+      if (s) return s;
+      throw notFound(ref);
+    }
+    const name = byName ?? ref;
+    let best: Session | null = null;
+    for (const s of this.sessions.values()) {
+      if (s.row.name !== name) continue;
+      if (!best || (s.running && !best.running) || (s.running === best.running && s.id > best.id)) best = s;
+    }
+    if (!best) throw notFound(ref);
+    return best;
+  }
+
+  launch(args: LaunchArgs): Session {
+    const [cmd, ...cmdArgs] = args.command;
+    if (!cmd) throw invalid('a command is required', 'cw launch -- CMD [ARGS]');
+    if (args.name !== undefined) {
+      if (!SESSION_NAME_RE.test(args.name)) {
+        throw invalid(`invalid name '${args.name}'`, 'names are 1-64 of [a-zA-Z0-9._-], starting with a letter or digit');
+      }
+      const taken = this.list().find((s) => s.running && s.row.name === args.name);
+      if (taken) {
+        throw new CwError(ErrorCode.NAME_TAKEN, `name '${args.name}' is already used by running session ${taken.id}`, 'pick another --name, or `cw kill` that session first');
+      }
+    }
+    let cwdOk = false;
+    try {
+      cwdOk = statSync(args.cwd).isDirectory();
+    } catch {
+      cwdOk = false; // missing: reported below
+    }
+    if (!cwdOk) throw invalid(`directory '${args.cwd}' does not exist or is not a directory`, 'pass an existing directory with --dir');
+    const base = args.baseEnv ?? (process.env as Record<string, string>);
+    const pathVar = args.env.PATH ?? base.PATH;
+    const file = resolveCommand(cmd, args.cwd, pathVar);
+    if (!file) {
+      throw invalid(
+        cmd.includes('/') ? `command '${cmd}' does not exist or is not executable` : `command '${cmd}' not found in PATH`,
+        'check the spelling, or give the full path to the program',
+      );
+    }
+    const cols = args.cols ?? DEFAULT_COLS;
+    const rows = args.rows ?? DEFAULT_ROWS;
+    const createdAt = new Date().toISOString();
+    const agent = args.agent ?? 'generic';
+    const id = this._store.insertSession({
+      name: args.name ?? null, command: args.command, cwd: args.cwd, tags: args.tags, agent, pid: null, createdAt, cols, rows,
+    });
+    const row = this._store.sessionRow(id);
+    const session = new Session(row, this._hooks);
+    const dir = sessionDir(this._paths, id);
+    let log: OutputLog | null = null;
+    const screen = this._screens.open(id, cols, rows, SCREEN_SCROLLBACK_LINES, {
+      parsed: (n) => session.screenParsed(n),
+      respond: (d) => session.screenResponse(d),
+      title: () => {},
+    });
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      log = new OutputLog(dir, LOG_ROTATE_BYTES, (m) => this._hooks.logError(session, m));
+      const env = buildEnv({ base, overrides: args.env, term: chooseTerm(args.term), id, name: args.name ?? null });
+      const pty = new PtyProcess(
+        { file, args: cmdArgs, cwd: args.cwd, env, cols, rows },
+        (buf) => session.handleOutput(buf),
+        (e) => session.handleExit(e),
+      );
+      row.pid = pty.pid;
+      session.start({ pty, log, screen });
+    } catch (err) {
+      log?.close();
+      screen.close();
+      this._store.deleteSession(id);
+      rmSync(dir, { recursive: true, force: true });
+      throw invalid(`could not start '${cmd}': ${(err as Error).message}`);
+    }
+    this._store.updateLive({ id, outputBytes: 0, lastOutputAt: null, cols, rows, pid: row.pid });
+    this._store.addEvent(id, createdAt, 'session.created', { command: args.command, cwd: args.cwd, name: args.name ?? null, tags: args.tags });
+    this.sessions.set(id, session);
+    this._log.info(`session ${id} launched: ${args.command.join(' ')} (pid ${row.pid})`);
+    this.events.emit('created', session);
+    return session;
+  }
+
+  private _ended(s: Session): void {
+    const r = s.row;
+    this._store.updateEnd({
+      id: r.id, state: r.state, exitCode: r.exitCode, signal: r.signal, endedAt: r.endedAt, outputBytes: r.outputBytes, lastOutputAt: s.lastOutputAt,
+    });
+    this._store.addEvent(r.id, r.endedAt ?? new Date().toISOString(), 'session.ended', { state: r.state, exitCode: r.exitCode, signal: r.signal });
+    this._log.info(`session ${r.id} ${r.state}${r.exitCode !== null ? ` (code ${r.exitCode})` : ''}${r.signal ? ` (${r.signal})` : ''}`);
+    this.events.emit('ended', s);
+    const screen = s.takeEndedScreen();
+    if (screen) {
+      void this._saveScreen(s.id, screen).finally(() => screen.close());
+    }
+  }
+
+  private async _saveScreen(id: number, screen: NonNullable<ReturnType<Session['takeEndedScreen']>>): Promise<void> {
+    try {
+      const [snap, ansi, lines] = await Promise.all([screen.snapshot(), screen.serialize(0), screen.lines(ATTACH_SCROLLBACK_LINES)]);
+      const saved: SavedScreen = {
+        text: screenText(snap.lines),
+        ansi: ansi.length > LAST_SCREEN_MAX_BYTES ? '' : ansi,
+        lines: trimToBytes(lines, LAST_SCREEN_MAX_BYTES),
+        cols: snap.cols,
+        rows: snap.rows,
+        cursor: snap.cursor,
+      };
+      if (this.sessions.has(id)) this._store.saveLastScreen(id, JSON.stringify(saved));
+    } catch (err) {
+      this._log.warn(`session ${id}: could not save the last screen: ${(err as Error).message}`);
+    }
+  }
+
+  savedScreen(id: number): SavedScreen | null {
+    const raw = this._store.lastScreen(id);
+    if (!raw) return null;
+    try {
+      return JSON.parse(raw) as SavedScreen;
+    } catch {
+      return null; // an unreadable saved screen is reported as none
+    }
+  }
+
+  /** Drops an ended session, its row and its logs. */
+  remove(s: Session): void {
+    if (s.running) throw new CwError(ErrorCode.INVALID_ARGUMENT, `session ${s.id} is still running`, `stop it first with \`cw kill ${s.id}\``);
+    this.sessions.delete(s.id);
+    this._store.deleteSession(s.id);
+    rmSync(sessionDir(this._paths, s.id), { recursive: true, force: true });
+    this.events.emit('removed', s);
+  }
+
+  /** Writes changed live counters to the database, so a crash loses at most PERSIST_INTERVAL_MS of them. */
+  persistLive(): void {
+    for (const s of this.running()) {
+      if (this._persisted.get(s.id) === s.row.outputBytes) continue;
+      this._persisted.set(s.id, s.row.outputBytes);
+      this._store.updateLive({ id: s.id, outputBytes: s.row.outputBytes, lastOutputAt: s.lastOutputAt, cols: s.row.cols, rows: s.row.rows, pid: s.pid });
+    }
+  }
+
+  dispose(): void {
+    clearInterval(this._persistTimer);
+    this.persistLive();
+  }
+}
+
+/** Visible rows as text, trailing blank rows dropped. */
+export function screenText(lines: string[]): string {
+  let end = lines.length;
+  while (end > 0 && lines[end - 1]!.trim() === '') end--;
+  return lines.slice(0, end).join('\n');
+}
+
+function trimToBytes(lines: string[], max: number): string[] {
+  let total = 0;
+  let i = lines.length;
+  while (i > 0 && total + lines[i - 1]!.length + 1 <= max) total += lines[--i]!.length + 1;
+  return lines.slice(i);
+}

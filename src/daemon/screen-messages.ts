@@ -1,0 +1,16 @@
+// Messages between the daemon and its screen worker.
+
+export type ScreenQuery = 'snapshot' | 'serialize' | 'lines';
+
+export type ToWorker =
+  | { t: 'open'; id: number; cols: number; rows: number; scrollback: number }
+  | { t: 'data'; id: number; buf: Uint8Array }
+  | { t: 'resize'; id: number; cols: number; rows: number }
+  | { t: 'query'; id: number; req: number; what: ScreenQuery; scrollback?: number }
+  | { t: 'close'; id: number };
+
+export type FromWorker =
+  | { t: 'parsed'; id: number; bytes: number }
+  | { t: 'respond'; id: number; data: string }
+  | { t: 'title'; id: number; title: string }
+  | { t: 'reply'; req: number; value: unknown };

@@ -1,0 +1,141 @@
+// The daemon side of the screen worker: one worker thread serves every session's headless terminal.
+import { Worker } from 'node:worker_threads';
+import type { ScreenSnapshot } from './screen-snapshot.js';
+import type { FromWorker, ScreenQuery, ToWorker } from './screen-messages.js';
+
+export interface ScreenListener {
+  /** Bytes the parser has finished with. */
+  parsed(bytes: number): void;
+  /** The terminal wants to answer a query (DA, DSR) on the pty's input. */
+  respond(data: string): void;
+  title(title: string): void;
+}
+
+export class ScreenHost {
+  private _worker: Worker;
+  private readonly _listeners = new Map<number, { listener: ScreenListener; cols: number; rows: number; scrollback: number }>();
+  private readonly _pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private _nextReq = 1;
+  private _closing = false;
+
+  constructor(
+    private readonly _workerPath: string,
+    private readonly _log: (msg: string) => void,
+  ) {
+    this._worker = this._start();
+  }
+
+  private _start(): Worker {
+    const w = new Worker(this._workerPath);
+    w.on('message', (m: FromWorker) => this._onMessage(m));
+    w.on('error', (err) => this._log(`screen worker error: ${err.stack ?? err.message}`));
+    w.on('exit', (code) => {
+      if (this._closing) return;
+      // The screens are gone with the worker; start a new one with blank screens so sessions keep working.
+      this._log(`screen worker exited with code ${code}; restarting it (screens restart blank)`);
+      for (const p of this._pending.values()) p.reject(new Error('screen worker restarted'));
+      this._pending.clear();
+      this._worker = this._start();
+      for (const [id, l] of this._listeners) this._post({ t: 'open', id, cols: l.cols, rows: l.rows, scrollback: l.scrollback });
+    });
+    return w;
+  }
+
+  private _onMessage(m: FromWorker): void {
+    switch (m.t) {
+      case 'parsed':
+        this._listeners.get(m.id)?.listener.parsed(m.bytes);
+        return;
+      case 'respond':
+        this._listeners.get(m.id)?.listener.respond(m.data);
+        return;
+      case 'title':
+        this._listeners.get(m.id)?.listener.title(m.title);
+        return;
+      case 'reply': {
+        const p = this._pending.get(m.req);
+        this._pending.delete(m.req);
+        p?.resolve(m.value);
+        return;
+      }
+    }
+  }
+
+  private _post(m: ToWorker): void {
+    this._worker.postMessage(m);
+  }
+
+  open(id: number, cols: number, rows: number, scrollback: number, listener: ScreenListener): Screen {
+    this._listeners.set(id, { listener, cols, rows, scrollback });
+    this._post({ t: 'open', id, cols, rows, scrollback });
+    return new Screen(this, id);
+  }
+
+  write(id: number, buf: Uint8Array): void {
+    this._post({ t: 'data', id, buf });
+  }
+
+  resize(id: number, cols: number, rows: number): void {
+    const l = this._listeners.get(id);
+    if (l) {
+      l.cols = cols;
+      l.rows = rows;
+    }
+    this._post({ t: 'resize', id, cols, rows });
+  }
+
+  query(id: number, what: ScreenQuery, scrollback?: number): Promise<unknown> {
+    const req = this._nextReq++;
+    return new Promise((resolve, reject) => {
+      this._pending.set(req, { resolve, reject });
+      this._post(scrollback === undefined ? { t: 'query', id, req, what } : { t: 'query', id, req, what, scrollback });
+    });
+  }
+
+  close(id: number): void {
+    this._listeners.delete(id);
+    this._post({ t: 'close', id });
+  }
+
+  async dispose(): Promise<void> {
+    this._closing = true;
+    await this._worker.terminate();
+  }
+}
+
+/** One session's screen: a handle on its terminal in the worker. */
+export class Screen {
+  private _closed = false;
+  constructor(
+    private readonly _host: ScreenHost,
+    readonly id: number,
+  ) {}
+
+  write(buf: Uint8Array): void {
+    if (!this._closed) this._host.write(this.id, buf);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this._closed) this._host.resize(this.id, cols, rows);
+  }
+
+  snapshot(): Promise<ScreenSnapshot> {
+    return this._host.query(this.id, 'snapshot') as Promise<ScreenSnapshot>;
+  }
+
+  /** Escape sequences that redraw the screen exactly, with up to `scrollback` lines of history before it. */
+  serialize(scrollback: number): Promise<string> {
+    return this._host.query(this.id, 'serialize', scrollback) as Promise<string>;
+  }
+
+  /** Scrollback (up to `scrollback` lines) and visible rows as text, soft wraps joined. */
+  lines(scrollback: number): Promise<string[]> {
+    return this._host.query(this.id, 'lines', scrollback) as Promise<string[]>;
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    this._host.close(this.id);
+  }
+}

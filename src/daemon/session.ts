@@ -1,0 +1,251 @@
+// A Session owns one program's pty, its output log, its headless screen and the clients attached to it.
+// Output is read once and fans out in a fixed order: log → screen → clients (tmux's window_pane_read_callback).
+import type { Activity, SessionInfo } from '../protocol/index.js';
+import { FLOW_HIGH_BYTES, FLOW_LOW_BYTES, SCREEN_BACKLOG_HIGH_BYTES, SCREEN_BACKLOG_LOW_BYTES } from './limits.js';
+import type { OutputLog } from './output-log.js';
+import { signalName, type PtyExit, type PtyProcess } from './pty.js';
+import type { Screen } from './screen.js';
+import type { SessionRow } from './store.js';
+
+/** What a session needs from a connected client; the connection implements it per stream. */
+export interface SessionClient {
+  readonly kind: 'attach' | 'watch';
+  readonly readOnly: boolean;
+  cols: number;
+  rows: number;
+  /** Unacknowledged bytes (interactive attach only). */
+  unacked: number;
+  /** Live output, in order. */
+  output(buf: Uint8Array): void;
+  /** The session ended; all of its output was delivered before this call. */
+  ended(info: SessionInfo): void;
+  /** The session was removed or the daemon is stopping. */
+  drop(reason: 'removed' | 'daemon_stopped'): void;
+}
+
+export interface SessionHooks {
+  /** The session's process ended and its output is drained. */
+  ended(s: Session): void;
+  /** A log write failed (full disk...). */
+  logError(s: Session, message: string): void;
+}
+
+/** The live parts of a running session. */
+interface Live {
+  pty: PtyProcess;
+  log: OutputLog;
+  screen: Screen;
+}
+
+export class Session {
+  readonly clients = new Set<SessionClient>();
+  private _live: Live | null = null;
+  /** Bytes posted to the screen worker and not yet parsed. */
+  private _screenBacklog = 0;
+  /** The client whose size applies: the most recent interactive writer. */
+  private _sizeOwner: SessionClient | null = null;
+  private _lastOutputMs = 0;
+  /** Set by kill(): the end is recorded as 'killed', never overwritten by the exit that follows. */
+  private _killRequested = false;
+  /** Launch size, restored when the last interactive client leaves. */
+  readonly launchCols: number;
+  readonly launchRows: number;
+  private readonly _endWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly row: SessionRow,
+    private readonly _hooks: SessionHooks,
+  ) {
+    this.launchCols = row.cols;
+    this.launchRows = row.rows;
+    this._lastOutputMs = row.lastOutputAt ? Date.parse(row.lastOutputAt) : 0;
+  }
+
+  get id(): number {
+    return this.row.id;
+  }
+
+  get running(): boolean {
+    return this.row.state === 'running' && this._live !== null;
+  }
+
+  get screen(): Screen | null {
+    return this._live?.screen ?? null;
+  }
+
+  get logError(): string | null {
+    return this._live?.log.error ?? null;
+  }
+
+  /** Wires up the live parts once the process has started. */
+  start(live: Live): void {
+    this._live = live;
+  }
+
+  /** pty → log → screen → clients. Called for every chunk the pty yields. */
+  handleOutput(buf: Buffer): void {
+    const live = this._live;
+    if (!live) return;
+    this.row.outputBytes += buf.length;
+    this._lastOutputMs = Date.now();
+    live.log.append(buf);
+    live.screen.write(buf);
+    this._screenBacklog += buf.length;
+    if (this._screenBacklog > SCREEN_BACKLOG_HIGH_BYTES) live.pty.pause('screen');
+    for (const c of this.clients) c.output(buf);
+  }
+
+  /** The screen worker finished parsing `bytes`. */
+  screenParsed(bytes: number): void {
+    this._screenBacklog = Math.max(0, this._screenBacklog - bytes);
+    if (this._screenBacklog < SCREEN_BACKLOG_LOW_BYTES) this._live?.pty.resume('screen');
+  }
+
+  /** Terminal query answers from the headless terminal, used only while no real terminal is attached. */
+  screenResponse(data: string): void {
+    if (!this._live) return;
+    for (const c of this.clients) if (c.kind === 'attach') return;
+    this._live.pty.write(data);
+  }
+
+  write(data: Uint8Array | string, from?: SessionClient): void {
+    if (!this._live) return;
+    if (from && !from.readOnly && from !== this._sizeOwner) {
+      this._sizeOwner = from;
+      this._applySize(from.cols, from.rows);
+    }
+    this._live.pty.write(data);
+  }
+
+  addClient(c: SessionClient): void {
+    this.clients.add(c);
+    if (c.kind === 'attach' && !c.readOnly) {
+      this._sizeOwner = c;
+      this._applySize(c.cols, c.rows);
+    }
+  }
+
+  removeClient(c: SessionClient): void {
+    if (!this.clients.delete(c)) return;
+    if (this._sizeOwner === c) {
+      this._sizeOwner = null;
+      // The newest remaining interactive client takes over; with none left, go back to the launch size so
+      // `cw screen` and activity rules see a stable geometry, not the last phone that attached.
+      const next = [...this.clients].reverse().find((x) => x.kind === 'attach' && !x.readOnly) ?? null;
+      if (next) {
+        this._sizeOwner = next;
+        this._applySize(next.cols, next.rows);
+      } else {
+        this._applySize(this.launchCols, this.launchRows);
+      }
+    }
+    this.updateFlow();
+  }
+
+  resizeFrom(c: SessionClient, cols: number, rows: number): void {
+    c.cols = cols;
+    c.rows = rows;
+    if (c === this._sizeOwner) this._applySize(cols, rows);
+  }
+
+  private _applySize(cols: number, rows: number): void {
+    if (!this._live || (cols === this.row.cols && rows === this.row.rows)) return;
+    this.row.cols = cols;
+    this.row.rows = rows;
+    this._live.pty.resize(cols, rows);
+    this._live.screen.resize(cols, rows);
+  }
+
+  /** Pauses the pty while an interactive client has too much unacknowledged output; resumes when all caught up. */
+  updateFlow(): void {
+    if (!this._live) return;
+    let max = 0;
+    for (const c of this.clients) if (c.kind === 'attach' && !c.readOnly) max = Math.max(max, c.unacked);
+    if (max > FLOW_HIGH_BYTES) this._live.pty.pause('clients');
+    else if (max < FLOW_LOW_BYTES) this._live.pty.resume('clients');
+  }
+
+  kill(): boolean {
+    if (!this._live || this._live.pty.exited) return false;
+    this._killRequested = true;
+    this._live.pty.kill();
+    return true;
+  }
+
+  /** The process exited and its output is drained (PtyProcess guarantees all data events came first). */
+  handleExit(e: PtyExit): void {
+    this.row.state = this._killRequested ? 'killed' : 'exited';
+    this.row.exitCode = e.signal ? null : e.exitCode;
+    this.row.signal = signalName(e.signal);
+    this.row.endedAt = new Date().toISOString();
+    this.row.lastOutputAt = this.lastOutputAt;
+    this._live?.log.close();
+    this._hooks.ended(this);
+    const info = this.info();
+    for (const c of [...this.clients]) c.ended(info);
+    this.clients.clear();
+    const screen = this._live?.screen;
+    this._live = null;
+    // The screen outlives the process until the registry has saved it (see Registry.ended).
+    this._endedScreen = screen ?? null;
+    for (const w of this._endWaiters.splice(0)) w();
+  }
+
+  private _endedScreen: Screen | null = null;
+
+  /** The screen of a session that just ended, handed over once for the final save. */
+  takeEndedScreen(): Screen | null {
+    const s = this._endedScreen;
+    this._endedScreen = null;
+    return s;
+  }
+
+  /** Resolves when the session is no longer running. */
+  whenEnded(): Promise<void> {
+    if (this.row.state !== 'running') return Promise.resolve();
+    return new Promise((r) => this._endWaiters.push(r));
+  }
+
+  get lastOutputAt(): string | null {
+    return this._lastOutputMs ? new Date(this._lastOutputMs).toISOString() : null;
+  }
+
+  get pid(): number | null {
+    return this._live?.pty.pid ?? null;
+  }
+
+  setActivity(activity: Activity, since: string, reason: string): void {
+    this.row.activity = activity;
+    this.row.activitySince = since;
+    this.row.activityReason = reason;
+  }
+
+  info(now = Date.now()): SessionInfo {
+    const r = this.row;
+    const lastMs = this._lastOutputMs || Date.parse(r.createdAt);
+    const endMs = r.endedAt ? Date.parse(r.endedAt) : now;
+    return {
+      id: r.id,
+      name: r.name,
+      command: r.command,
+      cwd: r.cwd,
+      tags: r.tags,
+      agent: r.agent,
+      state: r.state,
+      exitCode: r.exitCode,
+      signal: r.signal,
+      pid: r.state === 'running' ? (this.pid ?? r.pid) : r.pid,
+      createdAt: r.createdAt,
+      endedAt: r.endedAt,
+      cols: r.cols,
+      rows: r.rows,
+      clients: [...this.clients].filter((c) => c.kind === 'attach').length,
+      outputBytes: r.outputBytes,
+      lastOutputAt: this.lastOutputAt,
+      idleSeconds: Math.max(0, Math.floor((endMs - lastMs) / 1000)),
+      activity: r.state === 'running' ? r.activity : 'unknown',
+      activitySince: r.state === 'running' ? r.activitySince : null,
+      activityReason: r.state === 'running' ? r.activityReason : null,
+    };
+  }
+}

@@ -1,0 +1,208 @@
+// The daemon's durable state: sessions and their event history, in one SQLite database (WAL), so a
+// `kill -9` of the daemon leaves a consistent file. Only this file imports better-sqlite3.
+import Database from 'better-sqlite3';
+import type { Activity, SessionState } from '../protocol/index.js';
+
+export interface SessionRow {
+  id: number;
+  name: string | null;
+  command: string[];
+  cwd: string;
+  tags: string[];
+  agent: string;
+  state: SessionState;
+  exitCode: number | null;
+  signal: string | null;
+  pid: number | null;
+  createdAt: string;
+  endedAt: string | null;
+  cols: number;
+  rows: number;
+  outputBytes: number;
+  lastOutputAt: string | null;
+  activity: Activity;
+  activitySince: string | null;
+  activityReason: string | null;
+}
+
+interface RawRow {
+  id: number;
+  name: string | null;
+  command: string;
+  cwd: string;
+  tags: string;
+  agent: string;
+  state: string;
+  exit_code: number | null;
+  signal: string | null;
+  pid: number | null;
+  created_at: string;
+  ended_at: string | null;
+  cols: number;
+  rows: number;
+  output_bytes: number;
+  last_output_at: string | null;
+  activity: string | null;
+  activity_since: string | null;
+  activity_reason: string | null;
+}
+
+const SCHEMA_VERSION = 1;
+
+export class Store {
+  private readonly _db: Database.Database;
+  private readonly _insert: Database.Statement;
+  private readonly _updateLive: Database.Statement;
+  private readonly _updateEnd: Database.Statement;
+  private readonly _updateActivity: Database.Statement;
+  private readonly _insertEvent: Database.Statement;
+
+  constructor(file: string) {
+    this._db = new Database(file);
+    this._db.pragma('journal_mode = WAL');
+    // NORMAL is durable across a daemon crash in WAL mode (only an OS crash can lose the last commits).
+    this._db.pragma('synchronous = NORMAL');
+    this._db.pragma('busy_timeout = 2000');
+    this._migrate();
+    this._insert = this._db.prepare(
+      `INSERT INTO sessions (name, command, cwd, tags, agent, state, pid, created_at, cols, rows)
+       VALUES (@name, @command, @cwd, @tags, @agent, 'running', @pid, @createdAt, @cols, @rows)`,
+    );
+    this._updateLive = this._db.prepare(
+      `UPDATE sessions SET output_bytes = @outputBytes, last_output_at = @lastOutputAt, cols = @cols, rows = @rows, pid = @pid WHERE id = @id`,
+    );
+    this._updateEnd = this._db.prepare(
+      `UPDATE sessions SET state = @state, exit_code = @exitCode, signal = @signal, ended_at = @endedAt,
+       output_bytes = @outputBytes, last_output_at = @lastOutputAt WHERE id = @id`,
+    );
+    this._updateActivity = this._db.prepare(
+      `UPDATE sessions SET activity = @activity, activity_since = @since, activity_reason = @reason WHERE id = @id`,
+    );
+    this._insertEvent = this._db.prepare(
+      `INSERT INTO events (session_id, at, type, data) VALUES (?, ?, ?, ?)`,
+    );
+  }
+
+  private _migrate(): void {
+    this._db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      -- AUTOINCREMENT: ids keep increasing and are never reused, even after 'cw rm' deletes rows.
+      CREATE TABLE IF NOT EXISTS sessions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT, command TEXT NOT NULL, cwd TEXT NOT NULL, tags TEXT NOT NULL, agent TEXT NOT NULL,
+        state TEXT NOT NULL, exit_code INTEGER, signal TEXT, pid INTEGER,
+        created_at TEXT NOT NULL, ended_at TEXT, cols INTEGER NOT NULL, rows INTEGER NOT NULL,
+        output_bytes INTEGER NOT NULL DEFAULT 0, last_output_at TEXT, last_screen TEXT,
+        activity TEXT, activity_since TEXT, activity_reason TEXT
+      );
+      CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id INTEGER, at TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS events_session ON events (session_id, id);
+    `);
+    this._db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+  }
+
+  /** Marks sessions that were running when the previous daemon died as lost; returns their ids. */
+  markLost(now: string): number[] {
+    const rows = this._db.prepare(`SELECT id FROM sessions WHERE state = 'running'`).all() as { id: number }[];
+    this._db.prepare(`UPDATE sessions SET state = 'lost', ended_at = COALESCE(ended_at, ?) WHERE state = 'running'`).run(now);
+    return rows.map((r) => r.id);
+  }
+
+  /** Inserts a session before its process starts, so its id and log directory exist before the first byte. */
+  insertSession(s: Omit<SessionRow, 'id' | 'state' | 'exitCode' | 'signal' | 'endedAt' | 'outputBytes' | 'lastOutputAt' | 'activity' | 'activitySince' | 'activityReason'>): number {
+    const info = this._insert.run({
+      name: s.name,
+      command: JSON.stringify(s.command),
+      cwd: s.cwd,
+      tags: JSON.stringify(s.tags),
+      agent: s.agent,
+      pid: s.pid,
+      createdAt: s.createdAt,
+      cols: s.cols,
+      rows: s.rows,
+    });
+    return Number(info.lastInsertRowid);
+  }
+
+  deleteSession(id: number): void {
+    this._db.prepare(`DELETE FROM sessions WHERE id = ?`).run(id);
+  }
+
+  updateLive(s: Pick<SessionRow, 'id' | 'outputBytes' | 'lastOutputAt' | 'cols' | 'rows' | 'pid'>): void {
+    this._updateLive.run(s);
+  }
+
+  updateEnd(s: Pick<SessionRow, 'id' | 'state' | 'exitCode' | 'signal' | 'endedAt' | 'outputBytes' | 'lastOutputAt'>): void {
+    this._updateEnd.run(s);
+  }
+
+  updateActivity(id: number, activity: Activity, since: string, reason: string): void {
+    this._updateActivity.run({ id, activity, since, reason });
+  }
+
+  saveLastScreen(id: number, text: string): void {
+    this._db.prepare(`UPDATE sessions SET last_screen = ? WHERE id = ?`).run(text, id);
+  }
+
+  lastScreen(id: number): string | null {
+    const r = this._db.prepare(`SELECT last_screen FROM sessions WHERE id = ?`).get(id) as { last_screen: string | null } | undefined;
+    return r?.last_screen ?? null;
+  }
+
+  addEvent(sessionId: number | null, at: string, type: string, data: unknown): number {
+    return Number(this._insertEvent.run(sessionId, at, type, JSON.stringify(data)).lastInsertRowid);
+  }
+
+  events(sessionId: number | null, afterId = 0, limit = 1000): { id: number; sessionId: number | null; at: string; type: string; data: unknown }[] {
+    const rows = (
+      sessionId === null
+        ? this._db.prepare(`SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?`).all(afterId, limit)
+        : this._db.prepare(`SELECT * FROM events WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?`).all(sessionId, afterId, limit)
+    ) as { id: number; session_id: number | null; at: string; type: string; data: string }[];
+    return rows.map((r) => ({ id: r.id, sessionId: r.session_id, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown }));
+  }
+
+  sessionRow(id: number): SessionRow {
+    return toRow(this._db.prepare(`SELECT * FROM sessions WHERE id = ?`).get(id) as RawRow);
+  }
+
+  allSessions(): SessionRow[] {
+    const rows = this._db.prepare(`SELECT * FROM sessions ORDER BY id`).all() as RawRow[];
+    return rows.map(toRow);
+  }
+
+  integrityCheck(): string {
+    return String(this._db.pragma('integrity_check', { simple: true }));
+  }
+
+  close(): void {
+    this._db.close();
+  }
+}
+
+function toRow(r: RawRow): SessionRow {
+  return {
+    id: r.id,
+    name: r.name,
+    command: JSON.parse(r.command) as string[],
+    cwd: r.cwd,
+    tags: JSON.parse(r.tags) as string[],
+    agent: r.agent,
+    state: r.state as SessionState,
+    exitCode: r.exit_code,
+    signal: r.signal,
+    pid: r.pid,
+    createdAt: r.created_at,
+    endedAt: r.ended_at,
+    cols: r.cols,
+    rows: r.rows,
+    outputBytes: r.output_bytes,
+    lastOutputAt: r.last_output_at,
+    activity: (r.activity ?? 'unknown') as Activity,
+    activitySince: r.activity_since,
+    activityReason: r.activity_reason,
+  };
+}

@@ -1,0 +1,207 @@
+// The two kinds of stream a client can open on a session: an interactive attach and an output follower.
+import type { EndReason, SessionInfo } from '../protocol/index.js';
+import type { Connection, Stream } from './connection.js';
+import {
+  ATTACH_SCROLLBACK_LINES,
+  CLIENT_QUEUE_HARD_MAX_BYTES,
+  WATCHER_QUEUE_MAX_BYTES,
+} from './limits.js';
+import { closeSegments, openLogRange, readSegment, type LogSegment } from './output-log.js';
+import type { Session, SessionClient } from './session.js';
+
+/** Bytes of history read from the log per step before checking the socket's queue. */
+const HISTORY_READ_BYTES = 256 * 1024;
+/** History is read only while the socket holds less than this, so a big log never sits in daemon memory. */
+const HISTORY_QUEUE_BYTES = 1024 * 1024;
+
+const END_MESSAGES: Record<EndReason, string> = {
+  exited: 'session exited',
+  detached: 'detached',
+  closed: 'closed',
+  too_slow: 'dropped: the client fell too far behind the output',
+  daemon_stopped: 'the daemon stopped',
+  removed: 'the session was removed',
+  eof: 'end of output',
+};
+
+abstract class BaseStream implements Stream, SessionClient {
+  abstract readonly kind: 'attach' | 'watch';
+  abstract readonly readOnly: boolean;
+  unacked = 0;
+  protected _done = false;
+
+  constructor(
+    protected readonly _conn: Connection,
+    readonly id: number,
+    protected readonly _session: Session,
+    public cols: number,
+    public rows: number,
+  ) {
+    _conn.streams.set(id, this);
+  }
+
+  abstract output(buf: Uint8Array): void;
+  input(_bytes: Uint8Array): void {}
+  ack(_bytes: number): void {}
+
+  protected _tooSlow(maxQueued: number): boolean {
+    if (this._conn.transport.bufferedBytes <= maxQueued) return false;
+    this._end('too_slow');
+    return true;
+  }
+
+  ended(info: SessionInfo): void {
+    if (this._done) return;
+    this._conn.event(this.id, { type: 'exit', session: info });
+    this._end('exited', false);
+  }
+
+  drop(reason: 'removed' | 'daemon_stopped'): void {
+    this._end(reason);
+  }
+
+  close(reason: 'detached' | 'closed'): void {
+    this._end(reason);
+  }
+
+  protected _end(reason: EndReason, detach = true): void {
+    if (this._done) return;
+    this._done = true;
+    if (detach) this._session.removeClient(this);
+    this._conn.streams.delete(this.id);
+    this._cleanup();
+    this._conn.event(this.id, { type: 'end', reason, message: END_MESSAGES[reason] });
+  }
+
+  protected _cleanup(): void {}
+}
+
+/** `cw attach`: the screen restored from the headless terminal, then live output with acknowledged flow control. */
+export class AttachStream extends BaseStream {
+  readonly kind = 'attach' as const;
+  private _restoring = true;
+  private _queue: Uint8Array[] = [];
+
+  constructor(conn: Connection, id: number, session: Session, cols: number, rows: number, readonly readOnly: boolean) {
+    super(conn, id, session, cols, rows);
+  }
+
+  async start(history: boolean): Promise<void> {
+    const screen = this._session.screen;
+    this._conn.event(this.id, { type: 'started', session: this._session.info() });
+    this._session.addClient(this);
+    if (!screen) {
+      this._restoring = false;
+      return;
+    }
+    let restore = '';
+    try {
+      // Posted after the resize that addClient may have caused, so the screen is drawn at this client's size.
+      restore = await screen.serialize(history ? ATTACH_SCROLLBACK_LINES : 0);
+    } catch {
+      // The screen worker restarted: attach to a blank screen rather than fail; the program's next redraw fills it.
+    }
+    if (this._done) return;
+    // Home and clear, then the exact screen (with its modes: alternate buffer, cursor keys, bracketed paste).
+    this._send(Buffer.from(`\x1b[H\x1b[2J${restore}`));
+    this._restoring = false;
+    for (const b of this._queue.splice(0)) this._send(b);
+  }
+
+  output(buf: Uint8Array): void {
+    if (this._done) return;
+    if (this._restoring) this._queue.push(buf);
+    else this._send(buf);
+  }
+
+  private _send(buf: Uint8Array): void {
+    if (this._tooSlow(this.readOnly ? WATCHER_QUEUE_MAX_BYTES : CLIENT_QUEUE_HARD_MAX_BYTES)) return;
+    this._conn.output(this.id, buf);
+    if (!this.readOnly) {
+      this.unacked += buf.length;
+      this._session.updateFlow();
+    }
+  }
+
+  override ack(bytes: number): void {
+    // Clamp at zero to heal from a client that acks more than it got (VS Code does the same).
+    this.unacked = Math.max(0, this.unacked - bytes);
+    this._session.updateFlow();
+  }
+
+  override input(bytes: Uint8Array): void {
+    if (!this.readOnly && !this._done) this._session.write(bytes, this);
+  }
+
+  resize(cols: number, rows: number): void {
+    this._session.resizeFrom(this, cols, rows);
+  }
+}
+
+/** `cw watch` and `cw logs`: history from the log, then (when following) live output until the session ends. */
+export class OutputStream extends BaseStream {
+  readonly kind = 'watch' as const;
+  readonly readOnly = true;
+  private _segments: LogSegment[] = [];
+  private _live: Uint8Array[] | null = null;
+  private _liveBytes = 0;
+  private _following = false;
+
+  async start(dir: string, tail: number | undefined, history: boolean, follow: boolean): Promise<void> {
+    this._conn.event(this.id, { type: 'started', session: this._session.info() });
+    this._following = follow && this._session.running;
+    if (this._following) {
+      this._live = [];
+      this._session.addClient(this);
+    }
+    // Same tick as addClient: the log's size now is exactly where live output begins.
+    this._segments = history ? openLogRange(dir, tail) : [];
+    try {
+      for (const seg of this._segments) {
+        for (let buf = readSegment(seg, HISTORY_READ_BYTES); buf; buf = readSegment(seg, HISTORY_READ_BYTES)) {
+          if (this._done) return;
+          this._conn.output(this.id, buf);
+          if (this._conn.transport.bufferedBytes > HISTORY_QUEUE_BYTES) await this._conn.transport.whenDrained();
+        }
+      }
+    } finally {
+      closeSegments(this._segments);
+    }
+    if (this._done) return;
+    this._conn.event(this.id, { type: 'history-end' });
+    const queued = this._live ?? [];
+    this._live = null;
+    for (const b of queued) this.output(b);
+    if (!this._following) {
+      if (this._session.running) this._end('eof', false);
+      else this.ended(this._session.info());
+    }
+  }
+
+  output(buf: Uint8Array): void {
+    if (this._done) return;
+    if (this._live) {
+      // Live output while history is still being sent: bounded like any watcher's queue.
+      this._liveBytes += buf.length;
+      if (this._liveBytes > WATCHER_QUEUE_MAX_BYTES) this._end('too_slow');
+      else this._live.push(buf);
+      return;
+    }
+    if (this._tooSlow(WATCHER_QUEUE_MAX_BYTES)) return;
+    this._conn.output(this.id, buf);
+  }
+
+  override ended(info: SessionInfo): void {
+    // History still being sent: the exit is reported once it is through (start() checks the session again).
+    if (this._live) {
+      this._following = false;
+      this._session.removeClient(this);
+      return;
+    }
+    super.ended(info);
+  }
+
+  protected override _cleanup(): void {
+    closeSegments(this._segments);
+  }
+}
