@@ -8,8 +8,23 @@ export const DEFAULT_ROWS = 40;
 /** Lines of scrollback the headless screen keeps per session: tmux's default history-limit, so memory compares fairly. */
 export const SCREEN_SCROLLBACK_LINES = 2000;
 
-/** Output log size cap per file; at the cap output.log is renamed output.log.1 (one rotated file kept). */
+/**
+ * Output log size cap per file; at the cap output.log is renamed output.log.1 (one rotated file kept), so a
+ * chatty agent uses at most twice this on disk. CODEWIRE_LOG_MAX_BYTES overrides it (read at daemon start).
+ */
 export const LOG_ROTATE_BYTES = 64 * 1024 * 1024;
+/** Smallest accepted override: below this, rotation would churn on every screen redraw. */
+export const LOG_ROTATE_MIN_BYTES = 4 * 1024;
+
+export function logRotateBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.CODEWIRE_LOG_MAX_BYTES;
+  if (raw === undefined || raw === '') return LOG_ROTATE_BYTES;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < LOG_ROTATE_MIN_BYTES) {
+    throw new Error(`CODEWIRE_LOG_MAX_BYTES must be a whole number of bytes ≥ ${LOG_ROTATE_MIN_BYTES}, got '${raw}'`);
+  }
+  return n;
+}
 
 /**
  * Interactive attach flow control, in bytes (VS Code's FlowControlConstants, counted in bytes not chars, and
@@ -52,6 +67,12 @@ export const HANDSHAKE_TIMEOUT_MS = 5000;
 
 /** How often live counters (output bytes, last output time) are written to the database; a crash loses at most this much. */
 export const PERSIST_INTERVAL_MS = 2000;
+
+/**
+ * How often the screen of a session with new output is saved to the database, so a session whose daemon was
+ * killed still shows its last screen (`cw screen` on a lost session). Serialising a screen costs ~1 ms.
+ */
+export const SCREEN_SAVE_INTERVAL_MS = 5000;
 
 /** Lines of scrollback sent before the screen on attach (the rest stays readable with `cw logs`). */
 export const ATTACH_SCROLLBACK_LINES = 1000;

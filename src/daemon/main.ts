@@ -7,7 +7,7 @@ import { daemonLockName, ensurePrivateDir, resolvePaths, type Paths } from '../c
 import { VERSION } from '../common/version.js';
 import { Connection } from './connection.js';
 import { createHandler } from './handlers.js';
-import { STOP_GRACE_MS } from './limits.js';
+import { STOP_GRACE_MS, logRotateBytes } from './limits.js';
 import { Logger } from './log.js';
 import { Registry } from './registry.js';
 import { ScreenHost } from './screen.js';
@@ -41,6 +41,13 @@ function listen(server: Server, path: string): Promise<void> {
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const paths = resolvePaths();
+  try {
+    // Settings are checked before anything starts, so a typo is one clear line, not a half-started daemon.
+    logRotateBytes();
+  } catch (err) {
+    process.stderr.write(`cw daemon: ${(err as Error).message}\n`);
+    return 1;
+  }
   ensurePrivateDir(paths.home);
   ensurePrivateDir(paths.sessionsDir);
   const log = new Logger(paths.daemonLog, opts.foreground);

@@ -89,6 +89,10 @@ export function openLogRange(dir: string, lines: number | undefined): LogSegment
     }
   }
   if (lines === undefined) return segs;
+  if (lines === 0) {
+    for (const seg of segs) seg.from = seg.to;
+    return segs;
+  }
   const BLOCK = 64 * 1024;
   let newlines = 0;
   let first = true;
@@ -110,7 +114,7 @@ export function openLogRange(dir: string, lines: number | undefined): LogSegment
           first = false;
           continue;
         }
-        if (++newlines > lines) {
+        if (++newlines >= lines) {
           seg.from = pos + j + 1;
           for (const old of segs.splice(0, i)) closeSync(old.fd);
           return segs;

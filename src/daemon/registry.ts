@@ -11,8 +11,9 @@ import {
   DEFAULT_COLS,
   DEFAULT_ROWS,
   LAST_SCREEN_MAX_BYTES,
-  LOG_ROTATE_BYTES,
+  logRotateBytes,
   PERSIST_INTERVAL_MS,
+  SCREEN_SAVE_INTERVAL_MS,
   SCREEN_SCROLLBACK_LINES,
 } from './limits.js';
 import type { Logger } from './log.js';
@@ -40,6 +41,10 @@ export class Registry {
   readonly events = new EventEmitter();
   private readonly _persistTimer: NodeJS.Timeout;
   private readonly _persisted = new Map<number, number>();
+  private readonly _screenTimer: NodeJS.Timeout;
+  /** Output byte count at each running session's last screen save. */
+  private readonly _screenSaved = new Map<number, number>();
+  private readonly _logRotateBytes = logRotateBytes();
 
   constructor(
     private readonly _paths: Paths,
@@ -52,6 +57,8 @@ export class Registry {
     for (const row of _store.allSessions()) this.sessions.set(row.id, new Session(row, this._hooks));
     this._persistTimer = setInterval(() => this.persistLive(), PERSIST_INTERVAL_MS);
     this._persistTimer.unref();
+    this._screenTimer = setInterval(() => void this._saveChangedScreens(), SCREEN_SAVE_INTERVAL_MS);
+    this._screenTimer.unref();
   }
 
   private readonly _hooks = {
@@ -131,7 +138,7 @@ export class Registry {
     });
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      log = new OutputLog(dir, LOG_ROTATE_BYTES, (m) => this._hooks.logError(session, m));
+      log = new OutputLog(dir, this._logRotateBytes, (m) => this._hooks.logError(session, m));
       const env = buildEnv({ base, overrides: args.env, term: chooseTerm(args.term), id, name: args.name ?? null });
       const pty = new PtyProcess(
         { file, args: cmdArgs, cwd: args.cwd, env, cols, rows },
@@ -163,9 +170,19 @@ export class Registry {
     this._store.addEvent(r.id, r.endedAt ?? new Date().toISOString(), 'session.ended', { state: r.state, exitCode: r.exitCode, signal: r.signal });
     this._log.info(`session ${r.id} ${r.state}${r.exitCode !== null ? ` (code ${r.exitCode})` : ''}${r.signal ? ` (${r.signal})` : ''}`);
     this.events.emit('ended', s);
+    this._screenSaved.delete(s.id);
     const screen = s.takeEndedScreen();
     if (screen) {
       void this._saveScreen(s.id, screen).finally(() => screen.close());
+    }
+  }
+
+  private async _saveChangedScreens(): Promise<void> {
+    for (const s of this.running()) {
+      const screen = s.screen;
+      if (!screen || this._screenSaved.get(s.id) === s.row.outputBytes) continue;
+      this._screenSaved.set(s.id, s.row.outputBytes);
+      await this._saveScreen(s.id, screen);
     }
   }
 
@@ -216,6 +233,7 @@ export class Registry {
 
   dispose(): void {
     clearInterval(this._persistTimer);
+    clearInterval(this._screenTimer);
     this.persistLive();
   }
 }

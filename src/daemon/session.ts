@@ -40,6 +40,7 @@ interface Live {
 export class Session {
   readonly clients = new Set<SessionClient>();
   private _live: Live | null = null;
+  private _endedScreen: Screen | null = null;
   /** Bytes posted to the screen worker and not yet parsed. */
   private _screenBacklog = 0;
   /** The client whose size applies: the most recent interactive writer. */
@@ -180,18 +181,15 @@ export class Session {
     this.row.endedAt = new Date().toISOString();
     this.row.lastOutputAt = this.lastOutputAt;
     this._live?.log.close();
+    // The screen outlives the process until the registry has saved it (see Registry._ended).
+    this._endedScreen = this._live?.screen ?? null;
+    this._live = null;
     this._hooks.ended(this);
     const info = this.info();
     for (const c of [...this.clients]) c.ended(info);
     this.clients.clear();
-    const screen = this._live?.screen;
-    this._live = null;
-    // The screen outlives the process until the registry has saved it (see Registry.ended).
-    this._endedScreen = screen ?? null;
     for (const w of this._endWaiters.splice(0)) w();
   }
-
-  private _endedScreen: Screen | null = null;
 
   /** The screen of a session that just ended, handed over once for the final save. */
   takeEndedScreen(): Screen | null {

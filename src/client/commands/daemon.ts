@@ -53,6 +53,8 @@ export function register(program: Command): void {
         const hello = await channel.hello;
         const closed = new Promise<void>((r) => socket.once('close', () => r()));
         const r = (await channel.request('stop', {})) as { sessions: number };
+        // The channel lets go of the socket once nothing is pending; hold the process until the daemon hangs up.
+        socket.ref();
         await closed;
         if (o.json) printJson({ stopped: true, pid: hello.pid, sessionsEnded: r.sessions });
         say(`Daemon stopped (pid ${hello.pid})${r.sessions ? `; ${r.sessions} running session${r.sessions > 1 ? 's' : ''} ended` : ''}`);
