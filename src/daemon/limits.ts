@@ -52,11 +52,11 @@ export const SCREEN_BACKLOG_HIGH_BYTES = 16 * 1024 * 1024;
 export const SCREEN_BACKLOG_LOW_BYTES = 4 * 1024 * 1024;
 
 /**
- * After the child exits, node-pty would destroy the pty 200 ms later even with output still unread. We keep
- * reading until the kernel reports EIO (all drained), or until no output came for QUIET ms (a grandchild holds
- * the pty open), and give up after MAX ms (a grandchild that keeps writing).
+ * After the child exits we keep reading until no output came for QUIET ms (node-pty would destroy the pty
+ * 200 ms after the exit even with output unread), and give up after MAX ms (a grandchild that keeps writing).
+ * QUIET is short: the kernel hands over queued output within microseconds; it adds to every exit's latency.
  */
-export const EXIT_DRAIN_QUIET_MS = 250;
+export const EXIT_DRAIN_QUIET_MS = 60;
 export const EXIT_DRAIN_MAX_MS = 5000;
 
 /** Kill: SIGHUP to the process group, then SIGKILL after this grace period (shpool uses 500 ms; agents save state on HUP). */

@@ -1,4 +1,5 @@
 // A child process on a pseudoterminal. The only file that imports node-pty.
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import pty from 'node-pty';
 import { EXIT_DRAIN_MAX_MS, EXIT_DRAIN_QUIET_MS, KILL_GRACE_MS } from './limits.js';
@@ -35,6 +36,8 @@ export class PtyProcess {
   /** Reasons the reading is paused (flow control from clients, log, screen); read only when empty. */
   private readonly _pausedBy = new Set<string>();
   private _draining = false;
+  /** Our own handle on the slave side; see the constructor. */
+  private _slaveFd: number | null = null;
 
   /** Throws when the process cannot be started (missing program, bad cwd). */
   constructor(opts: PtyOptions, onData: (buf: Buffer) => void, onExit: (e: PtyExit) => void) {
@@ -47,17 +50,32 @@ export class PtyProcess {
       // null: raw Buffers, never decoded, so the log holds exactly the bytes the program wrote.
       encoding: null,
     });
-    // HACK: node-pty destroys its read socket 200 ms after the child exits (DESTROY_SOCKET_TIMEOUT_MS in
-    // unixTerminal), even when the kernel still holds output we have not read yet: because we paused reading
-    // for flow control, or the event loop was busy. That loses the last kilobytes of a fast writer that exits
-    // at once (node-pty issues #85 and #726). We take over that destroy and only let it through once the pty
-    // is drained: the kernel reports EIO (which closes the socket by itself), or no output came for a while.
+    // HACK: node-pty loses the last kilobytes of a fast writer that exits at once (node-pty issues #85 and #726).
+    // Two causes, two fixes:
+    // 1. When the last slave fd closes, Linux may report EOF/EIO on the master while output is still queued in
+    //    the tty layer, and node-pty stops reading there. We keep our own fd on the slave open, so the master
+    //    never sees the other side close; we close it ourselves once the output has drained.
+    // 2. node-pty destroys its read socket 200 ms after the child exits (DESTROY_SOCKET_TIMEOUT_MS), even if we
+    //    paused reading for flow control or the event loop was busy. We take over that destroy and let it through
+    //    only once the pty has been quiet (see _startDrain).
+    const ptsPath = (this._pty as unknown as { _pty?: string })._pty;
+    if (ptsPath) {
+      try {
+        // O_NOCTTY: the daemon must never acquire the session's terminal as its controlling terminal.
+        this._slaveFd = openSync(ptsPath, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
+      } catch {
+        this._slaveFd = null; // without it we fall back to node-pty's behaviour, still with the drain below
+      }
+    }
     const socket = (this._pty as unknown as { _socket: ReadSocket })._socket;
     this._socket = socket;
     const realDestroy = socket.destroy.bind(socket);
     socket.destroy = (err?: Error) => {
       if (this._draining) return realDestroy(err);
-      this._startDrain(realDestroy);
+      this._startDrain(() => {
+        this._closeSlave();
+        realDestroy();
+      });
       return socket;
     };
     this._pty.onData((d) => {
@@ -67,6 +85,7 @@ export class PtyProcess {
     this._pty.onExit((e) => {
       this._exited = true;
       this._clearTimers();
+      this._closeSlave();
       onExit({ exitCode: e.exitCode, signal: e.signal ?? 0 });
     });
   }
@@ -79,24 +98,48 @@ export class PtyProcess {
     return this._exited;
   }
 
-  private _startDrain(realDestroy: (err?: Error) => unknown): void {
+  /**
+   * Keeps reading after the child exited until the pty is drained: no output for EXIT_DRAIN_QUIET_MS, confirmed
+   * by one more event-loop turn (timers run before I/O polling, so a loop that was blocked could otherwise see
+   * "quiet" while bytes wait to be read). Gives up after EXIT_DRAIN_MAX_MS of continuous output (a grandchild
+   * that keeps the terminal and keeps writing).
+   */
+  private _startDrain(finish: () => void): void {
     if (this._drainTimer) return;
     const started = Date.now();
     // The process is gone: no reader may hold back the last bytes any more. They are few (the kernel's pty
     // buffer) so the bounded queues downstream absorb them.
     this._pausedBy.clear();
     this._socket.resume();
+    const done = (): void => {
+      this._drainTimer = null;
+      this._draining = true;
+      finish();
+    };
     const check = (): void => {
       const now = Date.now();
-      if (now - this._lastDataAt >= EXIT_DRAIN_QUIET_MS || now - started >= EXIT_DRAIN_MAX_MS) {
-        this._drainTimer = null;
-        this._draining = true;
-        realDestroy();
+      if (now - started >= EXIT_DRAIN_MAX_MS) return done();
+      if (now - this._lastDataAt < EXIT_DRAIN_QUIET_MS) {
+        this._drainTimer = setTimeout(check, EXIT_DRAIN_QUIET_MS / 4);
         return;
       }
-      this._drainTimer = setTimeout(check, EXIT_DRAIN_QUIET_MS / 5);
+      const seen = this._lastDataAt;
+      // setImmediate runs after this turn's I/O poll: anything readable has been read by then.
+      setImmediate(() => {
+        this._drainTimer = setTimeout(() => (this._lastDataAt === seen ? done() : check()), 1);
+      });
     };
-    this._drainTimer = setTimeout(check, EXIT_DRAIN_QUIET_MS / 5);
+    this._drainTimer = setTimeout(check, EXIT_DRAIN_QUIET_MS / 4);
+  }
+
+  private _closeSlave(): void {
+    if (this._slaveFd === null) return;
+    try {
+      closeSync(this._slaveFd);
+    } catch {
+      // already closed
+    }
+    this._slaveFd = null;
   }
 
   write(data: string | Uint8Array): void {

@@ -5,6 +5,22 @@ import { connectLocal } from '../connect.js';
 import { ClientError, ExitCode } from '../errors.js';
 import { printJson, reportError, say } from '../run.js';
 
+/** How long `cw stop` waits for the daemon process to be gone after it closed the connection. */
+const DAEMON_EXIT_TIMEOUT_MS = 10_000;
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return; // ESRCH: gone
+    }
+    if (Date.now() > deadline) throw new ClientError(`the daemon (pid ${pid}) is still running ${timeoutMs / 1000}s after stopping`, `kill it with \`kill ${pid}\``);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('start')
@@ -56,6 +72,9 @@ export function register(program: Command): void {
         // The channel lets go of the socket once nothing is pending; hold the process until the daemon hangs up.
         socket.ref();
         await closed;
+        // The socket closes just before the process exits; return only once it is gone, so a script can
+        // start a fresh daemon (or remove the home) right after `cw stop`.
+        if (hello.pid) await waitForExit(hello.pid, DAEMON_EXIT_TIMEOUT_MS);
         if (o.json) printJson({ stopped: true, pid: hello.pid, sessionsEnded: r.sessions });
         say(`Daemon stopped (pid ${hello.pid})${r.sessions ? `; ${r.sessions} running session${r.sessions > 1 ? 's' : ''} ended` : ''}`);
       } catch (err) {
