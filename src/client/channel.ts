@@ -1,21 +1,12 @@
 // Requests, replies and streams over frames, on any byte transport (Unix socket now, WebSocket later).
 // It owns the decoder and the pending requests; every pending request fails when the transport closes.
-import {
-  ErrorCode,
-  FrameDecoder,
-  FrameType,
-  PROTOCOL_VERSION,
-  decodeControl,
-  decodeStreamPayload,
-  encodeAck,
-  encodeControl,
-  encodeStreamFrame,
-  STREAM_FRAME_MAX_BYTES,
-  type Hello,
-  type Op,
-  type OpArgsOf,
-  type StreamEventOf,
-} from '../protocol/index.js';
+// Deep imports, not protocol/index.js: the CLI bundle must not pull in the daemon's request schemas.
+import { decodeControl, encodeControl, type Hello } from '../protocol/control.js';
+import { ErrorCode } from '../protocol/errors.js';
+import { FrameType } from '../protocol/frame-types.js';
+import { FrameDecoder, STREAM_FRAME_MAX_BYTES, decodeStreamPayload, encodeAck, encodeStreamFrame } from '../protocol/frame.js';
+import type { Op, OpArgsOf, StreamEventOf } from '../protocol/messages.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { VERSION } from '../common/version.js';
 import { ClientError } from './errors.js';
 

@@ -1,13 +1,14 @@
 // Shared plumbing for commands: connecting, printing, and turning failures into one line and an exit code.
 import type { SessionInfo } from '../protocol/index.js';
 import type { Channel } from './channel.js';
-import { connectLocal } from './connect.js';
 import { ClientError, ExitCode } from './errors.js';
 
 /** Runs a command's body with a channel to the daemon; the process exits with the body's code. */
 export async function withDaemon(body: (ch: Channel) => Promise<number | void>): Promise<void> {
   let code: number;
   try {
+    // Loaded on demand: `cw version` and `cw --help` never pay for the protocol code.
+    const { connectLocal } = await import('./connect.js');
     const { channel } = await connectLocal();
     try {
       code = (await body(channel)) ?? ExitCode.OK;

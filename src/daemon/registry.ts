@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { ErrorCode, SESSION_NAME_RE, type OpArgs } from '../protocol/index.js';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { sessionDir, type Paths } from '../common/paths.js';
 import { CwError, invalid, notFound } from './errors.js';
 import { buildEnv, chooseTerm, resolveCommand } from './environment.js';

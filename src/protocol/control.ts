@@ -1,19 +1,26 @@
 // Control payloads: msgpack (standard, no records, so every frame decodes on its own) validated with zod.
 // Unknown fields are stripped, not rejected, so a newer peer's extra fields do not break an older one.
-import { Packr } from 'msgpackr';
-import { z } from 'zod';
+// msgpackr's pure-JS halves: the package root also probes for a native addon at start-up, which costs every
+// CLI invocation more than it saves on our small control messages.
+import { Packr } from 'msgpackr/pack';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { ErrorCode, ProtocolError } from './errors.js';
 import { FrameType } from './frame-types.js';
 import { encodeFrame } from './frame.js';
 
+// zod/mini keeps the CLI bundle small (it starts on every command); English messages for the errors we relay.
+z.config(en());
+
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+const u32 = z.int().check(z.minimum(0), z.maximum(0xffffffff));
 
 export const Hello = z.object({
-  protocol: z.number().int(),
+  protocol: z.int(),
   version: z.string(),
   /** Who is speaking: 'cli', 'daemon', 'mcp', 'web'. Informational. */
-  role: z.string().optional(),
-  pid: z.number().int().optional(),
+  role: z.optional(z.string()),
+  pid: z.optional(z.int()),
 });
 export type Hello = z.infer<typeof Hello>;
 
@@ -21,29 +28,29 @@ export const ErrorBody = z.object({
   code: z.string(),
   message: z.string(),
   /** What the user can do next, e.g. "run `cw list` to see sessions". */
-  hint: z.string().optional(),
+  hint: z.optional(z.string()),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const Request = z.object({
-  id: z.number().int().nonnegative(),
-  op: z.string().min(1).max(64),
-  args: z.record(z.string(), z.unknown()).default({}),
+  id: u32,
+  op: z.string().check(z.minLength(1), z.maxLength(64)),
+  args: z._default(z.record(z.string(), z.unknown()), {}),
 });
 export type Request = z.infer<typeof Request>;
 
 export const Response = z.object({
-  id: z.number().int().nonnegative(),
+  id: u32,
   ok: z.boolean(),
-  result: z.unknown().optional(),
-  error: ErrorBody.optional(),
+  result: z.optional(z.unknown()),
+  error: z.optional(ErrorBody),
 });
 export type Response = z.infer<typeof Response>;
 
 export const StreamEvent = z.looseObject({ type: z.string() });
 export type StreamEvent = z.infer<typeof StreamEvent>;
 
-export const EventMsg = z.object({ id: z.number().int().nonnegative(), event: StreamEvent });
+export const EventMsg = z.object({ id: u32, event: StreamEvent });
 export type EventMsg = z.infer<typeof EventMsg>;
 
 const SCHEMAS = {
@@ -82,7 +89,7 @@ export function decodeControl<T extends ControlType>(type: T, payload: Uint8Arra
 }
 
 /** Validates request args against an op's schema; a failure becomes an INVALID_ARGUMENT with the field named. */
-export function parseArgs<S extends z.ZodType>(schema: S, op: string, args: unknown): z.infer<S> {
+export function parseArgs<S extends z.ZodMiniType>(schema: S, op: string, args: unknown): z.output<S> {
   const parsed = schema.safeParse(args);
   if (!parsed.success) {
     throw new ProtocolError(ErrorCode.INVALID_ARGUMENT, `invalid arguments for '${op}': ${summarizeIssues(parsed.error)}`);
@@ -90,7 +97,7 @@ export function parseArgs<S extends z.ZodType>(schema: S, op: string, args: unkn
   return parsed.data;
 }
 
-export function summarizeIssues(error: z.ZodError): string {
+export function summarizeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))

@@ -1,13 +1,14 @@
 // Request ops and their argument schemas. Results are produced by the daemon and described as TS types.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Session names: safe in paths, URLs and NATS subject tokens. */
 export const SESSION_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
 export const TAG_RE = /^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,63}$/;
 
 /** A session as named on the command line: id, name, or @name. Resolved by the daemon. */
-const SessionRef = z.string().min(1).max(128);
-const Dim = z.number().int().min(1).max(1000);
+const SessionRef = z.string().check(z.minLength(1), z.maxLength(128));
+const Dim = z.int().check(z.minimum(1), z.maximum(1000));
+const StreamId = z.int().check(z.minimum(0));
 
 export const SessionState = z.enum(['running', 'exited', 'killed', 'lost']);
 export type SessionState = z.infer<typeof SessionState>;
@@ -17,53 +18,53 @@ export type Activity = z.infer<typeof Activity>;
 
 export const OpArgs = {
   list: z.object({
-    status: z.enum(['running', 'exited', 'all']).default('all'),
-    tags: z.array(z.string()).default([]),
-    activity: Activity.optional(),
+    status: z._default(z.enum(['running', 'exited', 'all']), 'all'),
+    tags: z._default(z.array(z.string()), []),
+    activity: z.optional(Activity),
   }),
   launch: z.object({
-    command: z.array(z.string()).min(1, 'a command is required: cw launch -- CMD [ARGS]'),
-    name: z.string().regex(SESSION_NAME_RE, 'names are 1-64 of [a-zA-Z0-9._-], starting with a letter or digit').optional(),
-    tags: z.array(z.string().regex(TAG_RE, 'tags are 1-64 of [a-zA-Z0-9._:-], starting with a letter or digit')).default([]),
-    cwd: z.string().min(1),
-    env: z.record(z.string(), z.string()).default({}),
-    cols: Dim.optional(),
-    rows: Dim.optional(),
-    agent: z.string().optional(),
+    command: z.array(z.string()).check(z.minLength(1, 'a command is required: cw launch -- CMD [ARGS]')),
+    name: z.optional(z.string().check(z.regex(SESSION_NAME_RE, 'names are 1-64 of [a-zA-Z0-9._-], starting with a letter or digit'))),
+    tags: z._default(z.array(z.string().check(z.regex(TAG_RE, 'tags are 1-64 of [a-zA-Z0-9._:-], starting with a letter or digit'))), []),
+    cwd: z.string().check(z.minLength(1)),
+    env: z._default(z.record(z.string(), z.string()), {}),
+    cols: z.optional(Dim),
+    rows: z.optional(Dim),
+    agent: z.optional(z.string()),
     /** The launching client's TERM; used when it is better than the default. */
-    term: z.string().optional(),
+    term: z.optional(z.string()),
     /**
      * The local CLI's environment: the session starts as if from the user's shell (virtualenvs, PATH, tokens).
      * Absent over the network, where the daemon's own environment is the base.
      */
-    baseEnv: z.record(z.string(), z.string()).optional(),
+    baseEnv: z.optional(z.record(z.string(), z.string())),
   }),
   status: z.object({ session: SessionRef }),
   send: z.object({ session: SessionRef, data: z.instanceof(Uint8Array) }),
-  screen: z.object({ session: SessionRef, ansi: z.boolean().default(false) }),
+  screen: z.object({ session: SessionRef, ansi: z._default(z.boolean(), false) }),
   kill: z.object({
-    sessions: z.array(SessionRef).default([]),
-    tags: z.array(z.string()).default([]),
-    all: z.boolean().default(false),
+    sessions: z._default(z.array(SessionRef), []),
+    tags: z._default(z.array(z.string()), []),
+    all: z._default(z.boolean(), false),
   }),
-  rm: z.object({ sessions: z.array(SessionRef).default([]), exited: z.boolean().default(false) }),
+  rm: z.object({ sessions: z._default(z.array(SessionRef), []), exited: z._default(z.boolean(), false) }),
   /** Output stream: history (last `tail` lines, or all when tail is absent), then live bytes if `follow`. */
   output: z.object({
     session: SessionRef,
-    tail: z.number().int().nonnegative().optional(),
-    history: z.boolean().default(true),
-    follow: z.boolean().default(false),
+    tail: z.optional(z.int().check(z.minimum(0))),
+    history: z._default(z.boolean(), true),
+    follow: z._default(z.boolean(), false),
   }),
   attach: z.object({
-    session: SessionRef.optional(),
+    session: z.optional(SessionRef),
     cols: Dim,
     rows: Dim,
-    history: z.boolean().default(true),
-    readOnly: z.boolean().default(false),
+    history: z._default(z.boolean(), true),
+    readOnly: z._default(z.boolean(), false),
   }),
-  resize: z.object({ stream: z.number().int().nonnegative(), cols: Dim, rows: Dim }),
+  resize: z.object({ stream: StreamId, cols: Dim, rows: Dim }),
   /** Ends a stream this connection opened (detach, stop watching). */
-  close: z.object({ stream: z.number().int().nonnegative() }),
+  close: z.object({ stream: StreamId }),
   stop: z.object({}),
   ping: z.object({}),
 } as const;

@@ -1,7 +1,6 @@
 // cw start | cw daemon | cw stop: the daemon's lifecycle.
 import type { Command } from 'commander';
 import { resolvePaths } from '../../common/paths.js';
-import { connectLocal } from '../connect.js';
 import { ClientError, ExitCode } from '../errors.js';
 import { printJson, reportError, say } from '../run.js';
 
@@ -28,6 +27,7 @@ export function register(program: Command): void {
     .option('--json', 'print the daemon pid and socket as JSON')
     .action(async (o: { json?: boolean }) => {
       try {
+        const { connectLocal } = await import('../connect.js');
         const { channel, started } = await connectLocal();
         const hello = await channel.hello;
         channel.end();
@@ -54,6 +54,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: { json?: boolean }) => {
       try {
+        const { connectLocal } = await import('../connect.js');
         let conn;
         try {
           conn = await connectLocal({ autostart: false });

@@ -1,6 +1,6 @@
 // cw version [--json]
 import type { Command } from 'commander';
-import { PROTOCOL_VERSION } from '../../protocol/index.js';
+import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { VERSION } from '../../common/version.js';
 import { printJson } from '../run.js';
 
