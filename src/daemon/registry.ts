@@ -124,9 +124,15 @@ export class Registry {
     const rows = args.rows ?? DEFAULT_ROWS;
     const createdAt = new Date().toISOString();
     const agent = args.agent ?? 'generic';
-    const id = this._store.insertSession({
-      name: args.name ?? null, command: args.command, cwd: args.cwd, tags: args.tags, agent, pid: null, createdAt, cols, rows,
-    });
+    let id: number;
+    try {
+      id = this._store.insertSession({
+        name: args.name ?? null, command: args.command, cwd: args.cwd, tags: args.tags, agent, pid: null, createdAt, cols, rows,
+      });
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? (err as Error).message;
+      throw new CwError(ErrorCode.INTERNAL, `cannot record the new session: ${code}`, `is the disk holding ${this._paths.home} full?`);
+    }
     const row = this._store.sessionRow(id);
     const session = new Session(row, this._hooks);
     const dir = sessionDir(this._paths, id);
@@ -154,20 +160,36 @@ export class Registry {
       rmSync(dir, { recursive: true, force: true });
       throw invalid(`could not start '${cmd}': ${(err as Error).message}`);
     }
-    this._store.updateLive({ id, outputBytes: 0, lastOutputAt: null, cols, rows, pid: row.pid });
-    this._store.addEvent(id, createdAt, 'session.created', { command: args.command, cwd: args.cwd, name: args.name ?? null, tags: args.tags });
+    this._persist(`start of session ${id}`, () => {
+      this._store.updateLive({ id, outputBytes: 0, lastOutputAt: null, cols, rows, pid: row.pid });
+      this._store.addEvent(id, createdAt, 'session.created', { command: args.command, cwd: args.cwd, name: args.name ?? null, tags: args.tags });
+    });
     this.sessions.set(id, session);
     this._log.info(`session ${id} launched: ${args.command.join(' ')} (pid ${row.pid})`);
     this.events.emit('created', session);
     return session;
   }
 
+  /**
+   * Runs a database write whose failure (a full disk, SQLITE_FULL) must not break the session's life: the
+   * in-memory state stays right and is written again at the next change; the problem is logged in one line.
+   */
+  private _persist(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      this._log.warn(`database write failed (${what}): ${(err as { code?: string }).code ?? (err as Error).message}`);
+    }
+  }
+
   private _ended(s: Session): void {
     const r = s.row;
-    this._store.updateEnd({
-      id: r.id, state: r.state, exitCode: r.exitCode, signal: r.signal, endedAt: r.endedAt, outputBytes: r.outputBytes, lastOutputAt: s.lastOutputAt,
+    this._persist(`end of session ${r.id}`, () => {
+      this._store.updateEnd({
+        id: r.id, state: r.state, exitCode: r.exitCode, signal: r.signal, endedAt: r.endedAt, outputBytes: r.outputBytes, lastOutputAt: s.lastOutputAt,
+      });
+      this._store.addEvent(r.id, r.endedAt ?? new Date().toISOString(), 'session.ended', { state: r.state, exitCode: r.exitCode, signal: r.signal });
     });
-    this._store.addEvent(r.id, r.endedAt ?? new Date().toISOString(), 'session.ended', { state: r.state, exitCode: r.exitCode, signal: r.signal });
     this._log.info(`session ${r.id} ${r.state}${r.exitCode !== null ? ` (code ${r.exitCode})` : ''}${r.signal ? ` (${r.signal})` : ''}`);
     this.events.emit('ended', s);
     this._screenSaved.delete(s.id);
@@ -197,7 +219,7 @@ export class Registry {
         rows: snap.rows,
         cursor: snap.cursor,
       };
-      if (this.sessions.has(id)) this._store.saveLastScreen(id, JSON.stringify(saved));
+      if (this.sessions.has(id)) this._persist(`screen of session ${id}`, () => this._store.saveLastScreen(id, JSON.stringify(saved)));
     } catch (err) {
       this._log.warn(`session ${id}: could not save the last screen: ${(err as Error).message}`);
     }
@@ -216,9 +238,15 @@ export class Registry {
   /** Drops an ended session, its row and its logs. */
   remove(s: Session): void {
     if (s.running) throw new CwError(ErrorCode.INVALID_ARGUMENT, `session ${s.id} is still running`, `stop it first with \`cw kill ${s.id}\``);
-    this.sessions.delete(s.id);
-    this._store.deleteSession(s.id);
+    // Files first: on a full disk, deleting the logs is what frees the space the database needs.
     rmSync(sessionDir(this._paths, s.id), { recursive: true, force: true });
+    try {
+      this._store.deleteSession(s.id);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? (err as Error).message;
+      throw new CwError(ErrorCode.INTERNAL, `removed the logs of session ${s.id} but not its record: ${code}`, `free some space in ${this._paths.home}, then run \`cw rm ${s.id}\` again`);
+    }
+    this.sessions.delete(s.id);
     this.events.emit('removed', s);
   }
 
@@ -227,7 +255,9 @@ export class Registry {
     for (const s of this.running()) {
       if (this._persisted.get(s.id) === s.row.outputBytes) continue;
       this._persisted.set(s.id, s.row.outputBytes);
-      this._store.updateLive({ id: s.id, outputBytes: s.row.outputBytes, lastOutputAt: s.lastOutputAt, cols: s.row.cols, rows: s.row.rows, pid: s.pid });
+      this._persist(`counters of session ${s.id}`, () =>
+        this._store.updateLive({ id: s.id, outputBytes: s.row.outputBytes, lastOutputAt: s.lastOutputAt, cols: s.row.cols, rows: s.row.rows, pid: s.pid }),
+      );
     }
   }
 
