@@ -3,13 +3,17 @@
 // Ctrl+B Ctrl+B sends one Ctrl+B; Ctrl+B then anything else sends both. Escape sequences the terminal itself
 // injects between the two keys (focus in/out, cursor or mouse reports) pass through without cancelling.
 
-const CTRL_B = 0x02;
-const KITTY_CTRL_B = /^\x1b\[98;5(?::1)?u/;
-const KITTY_D = /^\x1b\[100(?:;1(?::1)?)?u/;
-/** CSI sequences a terminal sends on its own: focus (I/O), cursor position (R), mouse (M/m, SGR <). */
-const INJECTED = /^\x1b\[(?:[IO]|\d+;\d+R|<[\d;]+[Mm]|M[\s\S]{3})/;
-/** A complete CSI or SS3 sequence at the start of the string. */
-const ANY_ESCAPE = /^\x1b(?:\[[0-?]*[ -/]*[@-~]|O.)/;
+const CTRL_B = '\x02';
+const KITTY_CTRL_B = /^\x1b\[98;5(?::1)?u$/;
+const KITTY_D = /^\x1b\[100(?:;1(?::1)?)?u$/;
+/** CSI sequences a terminal sends on its own: focus (I/O), cursor position (R), SGR mouse (< … M/m). */
+const INJECTED = /^\x1b\[(?:[IO]|\d+;\d+R|<[\d;]+[Mm])$/;
+/** A CSI sequence: ESC [ parameters intermediates final byte. */
+const CSI = /^\x1b\[[0-?]*[ -/]*[@-~]/;
+/** The start of a CSI sequence that a later chunk will complete. */
+const CSI_PREFIX = /^\x1b\[[0-?]*[ -/]*$/;
+/** X10 mouse report: ESC [ M and three raw bytes. */
+const X10_MOUSE = /^\x1b\[M[\s\S]{3}/;
 
 export interface DetachResult {
   /** Bytes to send to the session. */
@@ -19,70 +23,52 @@ export interface DetachResult {
 
 export class DetachDetector {
   private _armed = false;
-  /** An incomplete escape sequence held until its next chunk. */
+  /** An unfinished CSI sequence held until its next chunk. */
   private _carry = '';
 
   feed(chunk: Uint8Array): DetachResult {
     // latin1 maps bytes 1:1 to code units, so slicing never splits a byte and encoding back is exact.
-    let s = this._carry + Buffer.from(chunk).toString('latin1');
+    const s = this._carry + Buffer.from(chunk).toString('latin1');
     this._carry = '';
     let out = '';
-    while (s.length > 0) {
+    let i = 0;
+    while (i < s.length) {
+      const token = this._token(s, i);
+      if (token === null) {
+        this._carry = s.slice(i);
+        break;
+      }
+      i += token.length;
       if (!this._armed) {
-        const iB = s.indexOf('\x02');
-        const iK = s.indexOf('\x1b[98;5');
-        const i = iB < 0 ? iK : iK < 0 ? iB : Math.min(iB, iK);
-        if (i < 0) {
-          out += s;
-          break;
-        }
-        out += s.slice(0, i);
-        s = s.slice(i);
-        if (s.charCodeAt(0) === CTRL_B) {
-          this._armed = true;
-          s = s.slice(1);
-          continue;
-        }
-        const m = KITTY_CTRL_B.exec(s);
-        if (m) {
-          this._armed = true;
-          s = s.slice(m[0].length);
-          continue;
-        }
-        if (s.length < 10 && !s.slice(1).includes('u')) {
-          this._carry = s; // maybe a Kitty Ctrl+B split across chunks
-          break;
-        }
-        out += s[0];
-        s = s.slice(1);
+        if (token === CTRL_B || KITTY_CTRL_B.test(token)) this._armed = true;
+        else out += token;
         continue;
       }
       // Armed: the next key decides.
-      if (s[0] === 'd' || KITTY_D.test(s)) {
-        return { forward: Buffer.from(out, 'latin1'), detach: true };
-      }
-      if (s.charCodeAt(0) === CTRL_B || KITTY_CTRL_B.test(s)) {
-        const m = KITTY_CTRL_B.exec(s);
-        out += '\x02';
-        s = s.slice(m ? m[0].length : 1);
-        this._armed = false;
+      if (token === 'd' || KITTY_D.test(token)) return { forward: Buffer.from(out, 'latin1'), detach: true };
+      if (INJECTED.test(token) || X10_MOUSE.test(token)) {
+        out += token; // the terminal's own report, not a key: pass it on and keep waiting
         continue;
       }
-      if (s[0] === '\x1b') {
-        const inj = INJECTED.exec(s);
-        if (inj) {
-          out += inj[0];
-          s = s.slice(inj[0].length);
-          continue;
-        }
-        if (!ANY_ESCAPE.test(s) && s.length < 16) {
-          this._carry = s; // an escape sequence split across chunks: decide when it is whole
-          break;
-        }
-      }
-      out += '\x02';
       this._armed = false;
+      out += token === CTRL_B || KITTY_CTRL_B.test(token) ? CTRL_B : CTRL_B + token;
     }
     return { forward: Buffer.from(out, 'latin1'), detach: false };
+  }
+
+  /** The key or sequence starting at `i`: a whole CSI sequence or one character; null if a CSI is cut off. */
+  private _token(s: string, i: number): string | null {
+    // After Ctrl+B a lone ESC at the end of a chunk may start a focus report: wait for its next byte. Unarmed,
+    // a lone ESC is the Escape key and must not be delayed.
+    if (this._armed && s[i] === '\x1b' && i === s.length - 1) return null;
+    if (s[i] !== '\x1b' || s[i + 1] !== '[') return s[i]!;
+    const rest = s.slice(i);
+    const mouse = X10_MOUSE.exec(rest);
+    if (mouse) return mouse[0];
+    if (rest === '\x1b[M' || (rest.startsWith('\x1b[M') && rest.length < 6)) return null;
+    const csi = CSI.exec(rest);
+    if (csi) return csi[0];
+    // An unfinished CSI at the end of the chunk waits for the rest; anything else is taken as it is.
+    return CSI_PREFIX.test(rest) ? null : s[i]!;
   }
 }

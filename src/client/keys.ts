@@ -49,15 +49,14 @@ export function keyBytes(name: string): string | null {
   if ([...name].length === 1) return name;
   const lower = name.toLowerCase();
   if (lower === 's-tab') return '\x1b[Z';
-  const named = NAMED[lower];
-  if (named !== undefined) return named;
+  if (Object.hasOwn(NAMED, lower)) return NAMED[lower]!;
   const ctrl = /^(?:c|ctrl)-(.)$/i.exec(name);
   if (ctrl) {
     const ch = ctrl[1]!.toLowerCase();
     const code = ch.charCodeAt(0);
     if (code >= 0x61 && code <= 0x7a) return String.fromCharCode(code - 0x60);
     const special: Record<string, string> = { '@': '\x00', '[': '\x1b', '\\': '\x1c', ']': '\x1d', '^': '\x1e', _: '\x1f', ' ': '\x00', '?': '\x7f' };
-    return special[ch] ?? null;
+    return Object.hasOwn(special, ch) ? special[ch]! : null;
   }
   const meta = /^(?:m|alt|meta)-(.+)$/i.exec(name);
   if (meta) {

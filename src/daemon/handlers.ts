@@ -157,7 +157,8 @@ export function createHandler(ctx: DaemonContext) {
   };
 
   return async (conn: Connection, req: Request): Promise<unknown> => {
-    const h = (handlers as Record<string, (typeof handlers)[Op]>)[req.op];
+    // Own properties only: an op named after an Object.prototype member ('constructor') is unknown, not a call.
+    const h = Object.hasOwn(handlers, req.op) ? (handlers as Record<string, (typeof handlers)[Op]>)[req.op] : undefined;
     if (!h) throw new CwError(ErrorCode.UNKNOWN_OP, `unknown request '${req.op}'`, 'the daemon may be older than this cw: run `cw stop`, then retry');
     return h(conn, req.args, req);
   };
