@@ -8,7 +8,14 @@ import { FrameDecoder, STREAM_FRAME_MAX_BYTES, decodeStreamPayload, encodeAck, e
 import type { Op, OpArgsOf, StreamEventOf } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { VERSION } from '../common/version.js';
-import { ClientError } from './errors.js';
+import { ClientError, ExitCode } from './errors.js';
+
+/** Exit codes for the daemon's error codes that scripts tell apart; every other error is 1. */
+function exitCodeFor(code: string): number {
+  if (code === ErrorCode.REFUSED) return ExitCode.REFUSED;
+  if (code === ErrorCode.TIMEOUT) return ExitCode.TIMEOUT;
+  return ExitCode.ERROR;
+}
 
 export interface ByteTransport {
   write(bytes: Uint8Array): void;
@@ -79,7 +86,8 @@ export class Channel {
             if (r.ok) p.resolve(r.result);
             else {
               this._streams.delete(r.id);
-              p.reject(new ClientError(r.error?.message ?? 'request failed', r.error?.hint, 1, r.error?.code ?? 'error'));
+              const code = r.error?.code ?? 'error';
+              p.reject(new ClientError(r.error?.message ?? 'request failed', r.error?.hint, exitCodeFor(code), code));
             }
             this._updateRef();
             break;

@@ -15,6 +15,9 @@ import { register as send } from './commands/send.js';
 import { register as status } from './commands/status.js';
 import { register as version } from './commands/version.js';
 import { register as watch } from './commands/watch.js';
+import { register as wait } from './commands/wait.js';
+import { register as lastMessage } from './commands/last-message.js';
+import { register as events } from './commands/events.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cw')
@@ -28,7 +31,7 @@ export async function main(argv: string[]): Promise<void> {
       'after',
       '\nSessions are named by id, name or @name. Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 124 timeout.\nEvery command that prints data takes --json. Data goes to stdout, messages to stderr.',
     );
-  for (const reg of [launch, list, attach, send, watch, logs, screen, status, kill, rm, daemon, version]) reg(program);
+  for (const reg of [launch, list, attach, send, watch, logs, screen, status, wait, lastMessage, events, kill, rm, daemon, version]) reg(program);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync(argv);

@@ -46,6 +46,9 @@ export class Connection {
   private _closed = false;
   private readonly _handshakeTimer: NodeJS.Timeout;
   peerRole = 'unknown';
+  private _resolveClosed!: () => void;
+  /** Resolves when this connection is gone: long requests (wait) stop then. */
+  readonly whenClosed = new Promise<void>((r) => (this._resolveClosed = r));
 
   constructor(
     readonly transport: Transport,
@@ -182,6 +185,7 @@ export class Connection {
   handleTransportClosed(): void {
     if (this._closed) return;
     this._closed = true;
+    this._resolveClosed();
     clearTimeout(this._handshakeTimer);
     for (const s of [...this.streams.values()]) s.close('closed');
     this.streams.clear();

@@ -7,7 +7,12 @@ import { CwError, invalid } from './errors.js';
 import type { Registry } from './registry.js';
 import { screenText } from './registry.js';
 import type { Session } from './session.js';
-import { AttachStream, OutputStream } from './streams.js';
+import { AttachStream, EventStream, OutputStream } from './streams.js';
+import { typeInto } from './input.js';
+import { waitFor } from './waiting.js';
+import { lastReply } from './activity/screen-text.js';
+import type { AgentKind } from './activity/agents.js';
+import { PROMPT_READY_TIMEOUT_MS, SCREEN_SCROLLBACK_LINES } from './limits.js';
 import type { Paths } from '../common/paths.js';
 
 export interface DaemonContext {
@@ -32,6 +37,20 @@ function requireRunning(s: Session, what: string): void {
 export function createHandler(ctx: DaemonContext) {
   const { registry } = ctx;
 
+  /** Waits until a new agent is ready for input, then submits the prompt like `cw send` would. */
+  const submitWhenReady = async (s: Session, prompt: string): Promise<void> => {
+    const r = await waitFor(registry, [s], 'idle', 'all', PROMPT_READY_TIMEOUT_MS);
+    if (!r.reached) {
+      throw new CwError(
+        r.timedOut ? ErrorCode.TIMEOUT : ErrorCode.NOT_RUNNING,
+        r.timedOut ? `session ${s.id} was not ready for input within ${PROMPT_READY_TIMEOUT_MS / 1000}s; the prompt was not sent` : `session ${s.id} ended before it was ready; the prompt was not sent`,
+        `see \`cw screen ${s.id}\``,
+      );
+    }
+    await typeInto(s, { text: Buffer.from(prompt), enter: true });
+    registry.recordEvent(s.id, 'prompt.submitted', { bytes: Buffer.byteLength(prompt) });
+  };
+
   const handlers: { [O in Op]: (conn: Connection, args: unknown, req: Request) => Promise<unknown> | unknown } = {
     ping: () => ({ pong: true }),
 
@@ -47,9 +66,17 @@ export function createHandler(ctx: DaemonContext) {
       return { sessions: infos };
     },
 
-    launch: (_c, raw) => {
+    launch: async (_c, raw) => {
       const a = parseArgs(OpArgs.launch, 'launch', raw);
-      return { session: registry.launch(a).info() };
+      const s = registry.launch(a);
+      if (a.prompt === undefined) return { session: s.info() };
+      const submitted = submitWhenReady(s, a.prompt);
+      if (!a.waitReady) {
+        void submitted.catch((err: Error) => registry.recordEvent(s.id, 'prompt.failed', { reason: err.message }));
+        return { session: s.info(), prompt: 'pending' };
+      }
+      await submitted;
+      return { session: s.info(), prompt: 'submitted' };
     },
 
     status: (_c, raw) => {
@@ -58,12 +85,47 @@ export function createHandler(ctx: DaemonContext) {
       return { session: s.info(), logError: s.logError };
     },
 
-    send: (_c, raw) => {
+    send: async (_c, raw) => {
       const a = parseArgs(OpArgs.send, 'send', raw);
       const s = registry.resolve(a.session);
       requireRunning(s, 'send input');
-      s.write(a.data);
-      return { session: s.id, bytes: a.data.length };
+      if (a.ifIdle) {
+        const now = await s.activity?.sampleNow();
+        if (now?.activity !== 'idle') {
+          const what = now ? `${now.activity.replace(/_/g, ' ')} (${now.reason})` : 'not readable';
+          throw new CwError(ErrorCode.REFUSED, `session ${s.id} is ${what}: nothing sent`, `drop --if-idle to send anyway, or \`cw wait ${s.id}\` first`);
+        }
+      }
+      const r = await typeInto(s, a);
+      return { session: s.id, bytes: r.bytes, pasted: r.pasted };
+    },
+
+    wait: async (conn, raw) => {
+      const a = parseArgs(OpArgs.wait, 'wait', raw);
+      const targets = new Set<Session>(a.sessions.map((r) => registry.resolve(r)));
+      for (const s of registry.list()) if (a.tags.some((t) => s.row.tags.includes(t))) targets.add(s);
+      if (targets.size === 0) throw invalid('no session to wait for', 'cw wait SESSION... | --tag T');
+      // Start from a fresh look at each screen, not the last sample.
+      await Promise.all([...targets].map((s) => s.activity?.sampleNow()));
+      const r = await waitFor(registry, [...targets], a.until, a.mode, a.timeoutMs, conn.whenClosed);
+      return r;
+    },
+
+    'last-message': async (_c, raw) => {
+      const a = parseArgs(OpArgs['last-message'], 'last-message', raw);
+      const s = registry.resolve(a.session);
+      const lines = s.screen ? await s.screen.lines(SCREEN_SCROLLBACK_LINES) : (registry.savedScreen(s.id)?.lines ?? null);
+      if (!lines) throw new CwError(ErrorCode.NOT_FOUND, `session ${s.id} has no screen to read`, `its output is in \`cw logs ${s.id}\``);
+      return { session: s.id, agent: s.row.agent, text: lastReply(s.row.agent as AgentKind, lines), source: 'screen' };
+    },
+
+    events: async (conn, raw, req) => {
+      const a = parseArgs(OpArgs.events, 'events', raw);
+      const ids = a.sessions.length ? a.sessions.map((r) => registry.resolve(r).id) : null;
+      const stream = new EventStream(conn, req.id, registry, ids);
+      conn.reply(req.id, {});
+      stream.start(a.since, a.tail, a.follow);
+      return REPLIED;
     },
 
     screen: async (_c, raw) => {

@@ -82,3 +82,6 @@ export const STOP_GRACE_MS = 3000;
 
 /** Bytes of the last screen kept in the database for exited and lost sessions (`cw screen` after the end). */
 export const LAST_SCREEN_MAX_BYTES = 256 * 1024;
+
+/** `launch --prompt`: how long to wait for the agent to be ready for input (a cold Claude or Codex start). */
+export const PROMPT_READY_TIMEOUT_MS = 120_000;

@@ -18,6 +18,8 @@ import {
 } from './limits.js';
 import type { Logger } from './log.js';
 import { OutputLog } from './output-log.js';
+import { ActivityMonitor, type ActivityChange } from './activity-monitor.js';
+import { AGENT_KINDS, detectAgent, isAgentKind, type AgentKind } from './activity/agents.js';
 import { PtyProcess } from './pty.js';
 import type { ScreenHost } from './screen.js';
 import { Session } from './session.js';
@@ -33,6 +35,15 @@ export interface SavedScreen {
   cols: number;
   rows: number;
   cursor: { x: number; y: number };
+}
+
+/** An entry of the event history, as stored and as streamed by `cw events`. */
+export interface StoredEvent {
+  id: number;
+  sessionId: number | null;
+  at: string;
+  type: string;
+  data: Record<string, unknown>;
 }
 
 export class Registry {
@@ -52,6 +63,7 @@ export class Registry {
     private readonly _screens: ScreenHost,
     private readonly _log: Logger,
   ) {
+    this.events.setMaxListeners(0);
     const lost = _store.markLost(new Date().toISOString());
     if (lost.length) _log.info(`sessions ${lost.join(', ')} were running when the previous daemon died: marked lost`);
     for (const row of _store.allSessions()) this.sessions.set(row.id, new Session(row, this._hooks));
@@ -123,7 +135,10 @@ export class Registry {
     const cols = args.cols ?? DEFAULT_COLS;
     const rows = args.rows ?? DEFAULT_ROWS;
     const createdAt = new Date().toISOString();
-    const agent = args.agent ?? 'generic';
+    if (args.agent !== undefined && !isAgentKind(args.agent)) {
+      throw invalid(`unknown agent kind '${args.agent}'`, `kinds: ${AGENT_KINDS.join(', ')}`);
+    }
+    const agent: AgentKind = args.agent ?? detectAgent(args.command);
     let id: number;
     try {
       id = this._store.insertSession({
@@ -152,7 +167,13 @@ export class Registry {
         (e) => session.handleExit(e),
       );
       row.pid = pty.pid;
-      session.start({ pty, log, screen });
+      const activity = new ActivityMonitor(
+        agent,
+        screen,
+        () => ({ lastOutputAt: session.lastOutputMs || Date.parse(createdAt), pid: session.pid, alive: session.running }),
+        (c) => this._activityChanged(session, c),
+      );
+      session.start({ pty, log, screen, activity });
     } catch (err) {
       log?.close();
       screen.close();
@@ -160,10 +181,8 @@ export class Registry {
       rmSync(dir, { recursive: true, force: true });
       throw invalid(`could not start '${cmd}': ${(err as Error).message}`);
     }
-    this._persist(`start of session ${id}`, () => {
-      this._store.updateLive({ id, outputBytes: 0, lastOutputAt: null, cols, rows, pid: row.pid });
-      this._store.addEvent(id, createdAt, 'session.created', { command: args.command, cwd: args.cwd, name: args.name ?? null, tags: args.tags });
-    });
+    this._persist(`start of session ${id}`, () => this._store.updateLive({ id, outputBytes: 0, lastOutputAt: null, cols, rows, pid: row.pid }));
+    this.recordEvent(id, 'session.created', { command: args.command, cwd: args.cwd, name: args.name ?? null, tags: args.tags, agent });
     this.sessions.set(id, session);
     this._log.info(`session ${id} launched: ${args.command.join(' ')} (pid ${row.pid})`);
     this.events.emit('created', session);
@@ -182,14 +201,42 @@ export class Registry {
     }
   }
 
+  /**
+   * Stores an event in the history and hands it to live subscribers ('event'). Stored first, so a subscriber
+   * that reads the history and then listens sees every event once. A failed write still reaches live ones.
+   */
+  recordEvent(sessionId: number | null, type: string, data: Record<string, unknown>): void {
+    const at = new Date().toISOString();
+    let id = 0;
+    this._persist(`${type} event`, () => (id = this._store.addEvent(sessionId, at, type, data)));
+    const ev: StoredEvent = { id, sessionId, at, type, data };
+    this.events.emit('event', ev);
+  }
+
+  eventHistory(afterId: number, limit: number): StoredEvent[] {
+    return this._store.events(null, afterId, limit) as StoredEvent[];
+  }
+
+  lastEvents(sessionIds: number[] | null, count: number): StoredEvent[] {
+    return this._store.lastEvents(sessionIds, count) as StoredEvent[];
+  }
+
+  private _activityChanged(s: Session, c: ActivityChange): void {
+    const since = new Date(c.since).toISOString();
+    s.setActivity(c.activity, since, c.reason);
+    this._persist(`activity of session ${s.id}`, () => this._store.updateActivity(s.id, c.activity, since, c.reason));
+    this.recordEvent(s.id, 'activity', { activity: c.activity, previous: c.previous, since, reason: c.reason });
+    this.events.emit('activity', s, c);
+  }
+
   private _ended(s: Session): void {
     const r = s.row;
-    this._persist(`end of session ${r.id}`, () => {
+    this._persist(`end of session ${r.id}`, () =>
       this._store.updateEnd({
         id: r.id, state: r.state, exitCode: r.exitCode, signal: r.signal, endedAt: r.endedAt, outputBytes: r.outputBytes, lastOutputAt: s.lastOutputAt,
-      });
-      this._store.addEvent(r.id, r.endedAt ?? new Date().toISOString(), 'session.ended', { state: r.state, exitCode: r.exitCode, signal: r.signal });
-    });
+      }),
+    );
+    this.recordEvent(r.id, 'session.ended', { state: r.state, exitCode: r.exitCode, signal: r.signal });
     this._log.info(`session ${r.id} ${r.state}${r.exitCode !== null ? ` (code ${r.exitCode})` : ''}${r.signal ? ` (${r.signal})` : ''}`);
     this.events.emit('ended', s);
     this._screenSaved.delete(s.id);
@@ -247,6 +294,7 @@ export class Registry {
       throw new CwError(ErrorCode.INTERNAL, `removed the logs of session ${s.id} but not its record: ${code}`, `free some space in ${this._paths.home}, then run \`cw rm ${s.id}\` again`);
     }
     this.sessions.delete(s.id);
+    this.recordEvent(s.id, 'session.removed', {});
     this.events.emit('removed', s);
   }
 

@@ -16,4 +16,6 @@ export interface ScreenSnapshot {
   progress?: { state: number; value: number };
   /** Epoch ms of the last BEL outside of an OSC/DCS string, if any. */
   lastBellAt?: number;
+  /** The program turned on bracketed paste (DECSET 2004): a paste can be wrapped in ESC[200~ … ESC[201~. */
+  bracketedPaste?: boolean;
 }

@@ -62,6 +62,7 @@ function snapshot(e: Entry): ScreenSnapshot {
     cursor: { x: buf.cursorX, y: buf.cursorY },
     title: e.title,
     altScreen: buf.type === 'alternate',
+    bracketedPaste: e.term.modes.bracketedPasteMode,
   };
   if (e.progress) snap.progress = e.progress;
   if (e.lastBellAt !== undefined) snap.lastBellAt = e.lastBellAt;

@@ -5,6 +5,7 @@ import { FLOW_HIGH_BYTES, FLOW_LOW_BYTES, SCREEN_BACKLOG_HIGH_BYTES, SCREEN_BACK
 import type { OutputLog } from './output-log.js';
 import { signalName, type PtyExit, type PtyProcess } from './pty.js';
 import type { Screen } from './screen.js';
+import type { ActivityMonitor } from './activity-monitor.js';
 import type { SessionRow } from './store.js';
 
 /** What a session needs from a connected client; the connection implements it per stream. */
@@ -35,6 +36,7 @@ interface Live {
   pty: PtyProcess;
   log: OutputLog;
   screen: Screen;
+  activity: ActivityMonitor;
 }
 
 export class Session {
@@ -74,6 +76,14 @@ export class Session {
     return this._live?.screen ?? null;
   }
 
+  get activity(): ActivityMonitor | null {
+    return this._live?.activity ?? null;
+  }
+
+  get lastOutputMs(): number {
+    return this._lastOutputMs;
+  }
+
   get logError(): string | null {
     return this._live?.log.error ?? null;
   }
@@ -94,6 +104,7 @@ export class Session {
     this._screenBacklog += buf.length;
     if (this._screenBacklog > SCREEN_BACKLOG_HIGH_BYTES) live.pty.pause('screen');
     for (const c of this.clients) c.output(buf);
+    live.activity.noteOutput();
   }
 
   /** The screen worker finished parsing `bytes`. */
@@ -109,8 +120,12 @@ export class Session {
     this._live.pty.write(data);
   }
 
+  /** Epoch ms of the last input written by a client or `cw send` (0: never). */
+  lastInputAt = 0;
+
   write(data: Uint8Array | string, from?: SessionClient): void {
     if (!this._live) return;
+    this.lastInputAt = Date.now();
     if (from && !from.readOnly && from !== this._sizeOwner) {
       this._sizeOwner = from;
       this._applySize(from.cols, from.rows);
@@ -181,6 +196,7 @@ export class Session {
     this.row.endedAt = new Date().toISOString();
     this.row.lastOutputAt = this.lastOutputAt;
     this._live?.log.close();
+    this._live?.activity.dispose();
     // The screen outlives the process until the registry has saved it (see Registry._ended).
     this._endedScreen = this._live?.screen ?? null;
     this._live = null;

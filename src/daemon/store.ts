@@ -169,6 +169,15 @@ export class Store {
     return toRow(this._db.prepare(`SELECT * FROM sessions WHERE id = ?`).get(id) as RawRow);
   }
 
+  /** The newest `count` events (of the given sessions, or all), oldest first. */
+  lastEvents(sessionIds: number[] | null, count: number): { id: number; sessionId: number | null; at: string; type: string; data: unknown }[] {
+    const where = sessionIds === null ? '' : `WHERE session_id IN (${sessionIds.map(() => '?').join(',') || 'NULL'})`;
+    const rows = this._db
+      .prepare(`SELECT * FROM (SELECT * FROM events ${where} ORDER BY id DESC LIMIT ?) ORDER BY id`)
+      .all(...(sessionIds ?? []), count) as { id: number; session_id: number | null; at: string; type: string; data: string }[];
+    return rows.map((r) => ({ id: r.id, sessionId: r.session_id, at: r.at, type: r.type, data: JSON.parse(r.data) as unknown }));
+  }
+
   allSessions(): SessionRow[] {
     const rows = this._db.prepare(`SELECT * FROM sessions ORDER BY id`).all() as RawRow[];
     return rows.map(toRow);

@@ -1,5 +1,6 @@
 // The two kinds of stream a client can open on a session: an interactive attach and an output follower.
-import type { EndReason, SessionInfo } from '../protocol/index.js';
+import type { EndReason, EventRecord, SessionInfo } from '../protocol/index.js';
+import type { Registry } from './registry.js';
 import type { Connection, Stream } from './connection.js';
 import {
   ATTACH_SCROLLBACK_LINES,
@@ -203,5 +204,65 @@ export class OutputStream extends BaseStream {
 
   protected override _cleanup(): void {
     closeSegments(this._segments);
+  }
+}
+
+/** `cw events`: the event history, then (when following) live events, without gaps or repeats. */
+export class EventStream implements Stream {
+  private _done = false;
+  private _live: EventRecord[] | null = [];
+  private _lastId = 0;
+  private readonly _onEvent = (ev: EventRecord): void => {
+    if (this._done || !this._wanted(ev)) return;
+    if (this._live) this._live.push(ev);
+    else this._send(ev);
+  };
+
+  constructor(
+    private readonly _conn: Connection,
+    readonly id: number,
+    private readonly _registry: Registry,
+    private readonly _sessions: number[] | null,
+  ) {
+    _conn.streams.set(id, this);
+  }
+
+  private _wanted(ev: EventRecord): boolean {
+    return this._sessions === null || (ev.sessionId !== null && this._sessions.includes(ev.sessionId));
+  }
+
+  start(since: number | undefined, tail: number, follow: boolean): void {
+    if (follow) this._registry.events.on('event', this._onEvent);
+    const history =
+      since !== undefined
+        ? this._registry.eventHistory(since, 100_000).filter((e) => this._wanted(e))
+        : this._registry.lastEvents(this._sessions, tail);
+    for (const ev of history) this._send(ev);
+    const queued = this._live ?? [];
+    this._live = null;
+    for (const ev of queued) if (ev.id === 0 || ev.id > this._lastId) this._send(ev);
+    this._conn.event(this.id, { type: 'history-end' });
+    if (!follow) this._end('eof');
+  }
+
+  private _send(ev: EventRecord): void {
+    if (ev.id) this._lastId = Math.max(this._lastId, ev.id);
+    if (this._conn.transport.bufferedBytes > WATCHER_QUEUE_MAX_BYTES) return this._end('too_slow');
+    this._conn.event(this.id, { type: 'event', event: ev });
+  }
+
+  input(): void {}
+  ack(): void {}
+
+  close(reason: 'detached' | 'closed'): void {
+    this._end(reason);
+  }
+
+  private _end(reason: EndReason): void {
+    if (this._done) return;
+    this._done = true;
+    this._registry.events.off('event', this._onEvent);
+    this._conn.streams.delete(this.id);
+    this._conn.event(this.id, { type: 'end', reason, message: END_MESSAGES[reason] });
   }
 }

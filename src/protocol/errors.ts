@@ -15,6 +15,9 @@ export const ErrorCode = {
   /** A watcher that fell too far behind was dropped. */
   TOO_SLOW: 'too_slow',
   SHUTTING_DOWN: 'shutting_down',
+  /** A conditional action was refused (e.g. `send --if-idle` into a busy session). */
+  REFUSED: 'refused',
+  TIMEOUT: 'timeout',
   INTERNAL: 'internal',
 } as const;
 

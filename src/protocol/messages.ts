@@ -9,6 +9,8 @@ export const TAG_RE = /^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,63}$/;
 const SessionRef = z.string().check(z.minLength(1), z.maxLength(128));
 const Dim = z.int().check(z.minimum(1), z.maximum(1000));
 const StreamId = z.int().check(z.minimum(0));
+/** Raw bytes (msgpack bin); any Uint8Array view, Buffers included. */
+const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes');
 
 export const SessionState = z.enum(['running', 'exited', 'killed', 'lost']);
 export type SessionState = z.infer<typeof SessionState>;
@@ -38,9 +40,25 @@ export const OpArgs = {
      * Absent over the network, where the daemon's own environment is the base.
      */
     baseEnv: z.optional(z.record(z.string(), z.string())),
+    /** Submitted once the agent is ready for input (as `cw send` would). */
+    prompt: z.optional(z.string().check(z.minLength(1))),
+    /** Reply only after the prompt was submitted (or failed to be). */
+    waitReady: z._default(z.boolean(), false),
   }),
   status: z.object({ session: SessionRef }),
-  send: z.object({ session: SessionRef, data: z.instanceof(Uint8Array) }),
+  send: z.object({
+    session: SessionRef,
+    /** Text to type: into an agent it goes as one bracketed paste when the agent asked for bracketed paste. */
+    text: z.optional(Bytes),
+    /** Press Enter after the text; into an agent, after the delay that agent needs to take a paste. */
+    enter: z._default(z.boolean(), false),
+    /** true: always wrap the text in a bracketed paste; false: never; absent: for agents that enabled it. */
+    paste: z.optional(z.boolean()),
+    /** Raw bytes (named keys) written after the text and the Enter. */
+    keys: z.optional(Bytes),
+    /** Refuse (code refused) unless the session is idle. */
+    ifIdle: z._default(z.boolean(), false),
+  }),
   screen: z.object({ session: SessionRef, ansi: z._default(z.boolean(), false) }),
   kill: z.object({
     sessions: z._default(z.array(SessionRef), []),
@@ -65,6 +83,21 @@ export const OpArgs = {
   resize: z.object({ stream: StreamId, cols: Dim, rows: Dim }),
   /** Ends a stream this connection opened (detach, stop watching). */
   close: z.object({ stream: StreamId }),
+  wait: z.object({
+    sessions: z._default(z.array(SessionRef), []),
+    tags: z._default(z.array(z.string()), []),
+    until: z._default(z.enum(['idle', 'working', 'waiting', 'exit', 'not-working']), 'not-working'),
+    mode: z._default(z.enum(['any', 'all']), 'all'),
+    timeoutMs: z.optional(z.int().check(z.minimum(0))),
+  }),
+  'last-message': z.object({ session: SessionRef }),
+  /** Event stream: the newest `tail` events (or those after `since`), then live ones if `follow`. */
+  events: z.object({
+    sessions: z._default(z.array(SessionRef), []),
+    since: z.optional(z.int().check(z.minimum(0))),
+    tail: z._default(z.int().check(z.minimum(0)), 20),
+    follow: z._default(z.boolean(), false),
+  }),
   stop: z.object({}),
   ping: z.object({}),
 } as const;
@@ -106,8 +139,20 @@ export interface ScreenResult {
 }
 
 /** Events on a stream (EVENT frames). Consumers ignore types they do not know. */
+/** An entry of the event history (`cw events`): activity changes, sessions created and ended. */
+export interface EventRecord {
+  id: number;
+  sessionId: number | null;
+  at: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export type WaitUntil = 'idle' | 'working' | 'waiting' | 'exit' | 'not-working';
+
 export type StreamEventOf =
   | { type: 'started'; session: SessionInfo }
+  | { type: 'event'; event: EventRecord }
   | { type: 'history-end' }
   | { type: 'exit'; session: SessionInfo }
   | { type: 'end'; reason: EndReason; message: string };

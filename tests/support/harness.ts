@@ -29,7 +29,9 @@ export interface Home {
 
 /** A short temporary home (Unix socket paths are limited to ~104 bytes). */
 export function makeHome(extraEnv: NodeJS.ProcessEnv = {}): Home {
-  const dir = mkdtempSync('/tmp/cwt-');
+  // A given CODEWIRE_HOME (a long path, a tiny disk) is used as it is; it is the caller's to remove.
+  const given = extraEnv.CODEWIRE_HOME;
+  const dir = given ?? mkdtempSync('/tmp/cwt-');
   const env: NodeJS.ProcessEnv = { ...process.env, CODEWIRE_HOME: dir, ...extraEnv };
   delete env.CW_SESSION_ID;
   delete env.CW_SESSION_NAME;
@@ -78,9 +80,9 @@ export function makeHome(extraEnv: NodeJS.ProcessEnv = {}): Home {
     async cleanup() {
       for (const c of children) c.kill('SIGKILL');
       const pid = home.daemonPid();
-      if (existsSync(join(dir, 'server.sock'))) await cw(['stop'], { timeoutMs: 10_000 });
+      if (pid && alive(pid)) await cw(['stop'], { timeoutMs: 10_000 });
       if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
-      if (process.env.CW_KEEP_TEST_LOGS !== '1') rmSync(dir, { recursive: true, force: true });
+      if (process.env.CW_KEEP_TEST_LOGS !== '1' && !given) rmSync(dir, { recursive: true, force: true });
     },
   };
   return home;

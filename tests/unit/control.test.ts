@@ -82,23 +82,23 @@ describe('control round trips', () => {
 
   it('carries binary data byte-exact in a REQUEST (the send op)', () => {
     const data = Uint8Array.from({ length: 256 }, (_, i) => i);
-    const out = roundTrip(FrameType.REQUEST, { id: 1, op: 'send', args: { session: 'keep', data } }) as {
-      args: { data: Uint8Array };
+    const out = roundTrip(FrameType.REQUEST, { id: 1, op: 'send', args: { session: 'keep', text: data } }) as {
+      args: { text: Uint8Array };
     };
-    expect(out.args.data).toBeInstanceOf(Uint8Array);
-    expect(Array.from(out.args.data)).toEqual(Array.from(data));
+    expect(out.args.text).toBeInstanceOf(Uint8Array);
+    expect(Array.from(out.args.text)).toEqual(Array.from(data));
     const parsed = parseArgs(OpArgs.send, 'send', out.args);
-    expect(Array.from(parsed.data)).toEqual(Array.from(data));
+    expect(Array.from(parsed.text!)).toEqual(Array.from(data));
 
     const buf = Buffer.from([0x00, 0x1b, 0x5b, 0x41, 0xc3, 0x28, 0xff, 0x0d]); // invalid UTF-8 on purpose
-    const out2 = roundTrip(FrameType.REQUEST, { id: 2, op: 'send', args: { session: 's', data: buf } }) as { args: { data: Uint8Array } };
-    expect(Buffer.from(out2.args.data).equals(buf)).toBe(true);
+    const out2 = roundTrip(FrameType.REQUEST, { id: 2, op: 'send', args: { session: 's', text: buf } }) as { args: { text: Uint8Array } };
+    expect(Buffer.from(out2.args.text).equals(buf)).toBe(true);
 
-    const empty = roundTrip(FrameType.REQUEST, { id: 3, op: 'send', args: { session: 's', data: new Uint8Array(0) } }) as {
-      args: { data: Uint8Array };
+    const empty = roundTrip(FrameType.REQUEST, { id: 3, op: 'send', args: { session: 's', text: new Uint8Array(0) } }) as {
+      args: { text: Uint8Array };
     };
-    expect(empty.args.data).toBeInstanceOf(Uint8Array);
-    expect(empty.args.data.length).toBe(0);
+    expect(empty.args.text).toBeInstanceOf(Uint8Array);
+    expect(empty.args.text.length).toBe(0);
   });
 });
 
@@ -183,7 +183,7 @@ describe('decodeControl validation', () => {
 describe('parseArgs with OpArgs', () => {
   it('fills defaults', () => {
     expect(parseArgs(OpArgs.list, 'list', {})).toEqual({ status: 'all', tags: [] });
-    expect(parseArgs(OpArgs.launch, 'launch', { command: ['bash'], cwd: '/tmp' })).toEqual({ command: ['bash'], cwd: '/tmp', tags: [], env: {} });
+    expect(parseArgs(OpArgs.launch, 'launch', { command: ['bash'], cwd: '/tmp' })).toEqual({ command: ['bash'], cwd: '/tmp', tags: [], env: {}, waitReady: false });
     expect(parseArgs(OpArgs.kill, 'kill', {})).toEqual({ sessions: [], tags: [], all: false });
     expect(parseArgs(OpArgs.output, 'output', { session: 'a' })).toEqual({ session: 'a', history: true, follow: false });
     expect(parseArgs(OpArgs.attach, 'attach', { cols: 80, rows: 24 })).toEqual({ cols: 80, rows: 24, history: true, readOnly: false });
@@ -222,7 +222,7 @@ describe('parseArgs with OpArgs', () => {
     expect(protocolError(() => parseArgs(OpArgs.launch, 'launch', { cwd: '/tmp' })).message).toMatch(/command:/);
     expect(protocolError(() => parseArgs(OpArgs.attach, 'attach', { cols: 0, rows: 24 })).message).toMatch(/cols:/);
     expect(protocolError(() => parseArgs(OpArgs.attach, 'attach', { cols: 80, rows: 1001 })).message).toMatch(/rows:/);
-    expect(protocolError(() => parseArgs(OpArgs.send, 'send', { session: 'a', data: 'text' })).message).toMatch(/data:/);
+    expect(protocolError(() => parseArgs(OpArgs.send, 'send', { session: 'a', text: 'text' })).message).toMatch(/text:/);
     expect(protocolError(() => parseArgs(OpArgs.list, 'list', { status: 'zombie' })).message).toMatch(/status:/);
     expect(protocolError(() => parseArgs(OpArgs.launch, 'launch', { command: ['x'], cwd: '/', tags: ['-bad'] })).message).toMatch(/tags\.0:/);
   });

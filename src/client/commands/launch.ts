@@ -1,5 +1,6 @@
 // cw launch [--name N] [--tag T]... [--dir D] [--env K=V]... [--size COLSxROWS] -- CMD [ARGS]
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SessionInfo } from '../../protocol/index.js';
 import { collect, printJson, say, usage, withDaemon } from '../run.js';
@@ -31,10 +32,23 @@ export function register(program: Command): void {
     .option('-e, --env <KEY=VALUE>', 'an environment variable (repeatable)', collect, [])
     .option('--size <COLSxROWS>', 'terminal size while nobody is attached (default 120x40)')
     .option('--agent <kind>', 'force the agent kind instead of detecting it from the command')
+    .option('--prompt <text>', 'submit this prompt once the agent is ready for input')
+    .option('--prompt-file <file>', 'submit the contents of this file once the agent is ready')
+    .option('--wait-ready', 'with --prompt: return only after the prompt was submitted')
     .option('--json', 'print the new session as JSON')
     .passThroughOptions()
     .addHelpText('after', '\nExamples:\n  cw launch --name api -- claude\n  id=$(cw launch --tag ui --dir ~/web -- npm run dev)')
-    .action(async (command: string[], o: { name?: string; tag: string[]; dir?: string; env: string[]; size?: string; agent?: string; json?: boolean }) => {
+    .action(async (command: string[], o: { name?: string; tag: string[]; dir?: string; env: string[]; size?: string; agent?: string; prompt?: string; promptFile?: string; waitReady?: boolean; json?: boolean }) => {
+      if (o.prompt !== undefined && o.promptFile !== undefined) throw usage('give --prompt or --prompt-file, not both');
+      let prompt = o.prompt;
+      if (o.promptFile !== undefined) {
+        try {
+          prompt = readFileSync(o.promptFile, 'utf8');
+        } catch (err) {
+          throw usage(`cannot read ${o.promptFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+      }
+      if (o.waitReady && prompt === undefined) throw usage('--wait-ready goes with --prompt or --prompt-file');
       await withDaemon(async (ch) => {
         const size = o.size ? parseSize(o.size) : undefined;
         const env = parseEnv(o.env);
@@ -50,11 +64,14 @@ export function register(program: Command): void {
           ...(size ? size : {}),
           ...(o.agent ? { agent: o.agent } : {}),
           ...(process.env.TERM ? { term: process.env.TERM } : {}),
-        })) as { session: SessionInfo };
+          ...(prompt !== undefined ? { prompt, waitReady: !!o.waitReady } : {}),
+        })) as { session: SessionInfo; prompt?: string };
         const s = r.session;
         if (o.json) printJson(s);
         else process.stdout.write(`${s.id}\n`);
         say(`Session ${s.id}${s.name ? ` (${s.name})` : ''} launched: ${command.join(' ')}`);
+        if (r.prompt === 'submitted') say(`Prompt submitted to session ${s.id}`);
+        else if (r.prompt === 'pending') say(`The prompt goes in once session ${s.id} is ready for input (\`cw events ${s.id}\` shows when)`);
       });
     });
 }

@@ -1,11 +1,9 @@
-// cw send SESSION [TEXT] [--no-newline] [--stdin] [--file F] [--paste] [--key KEY]...
+// cw send SESSION [TEXT] [--no-newline] [--stdin] [--file F] [--paste] [--key KEY]... [--if-idle]
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { ExitCode } from '../errors.js';
 import { keyBytes } from '../keys.js';
 import { collect, printJson, say, usage, withDaemon } from '../run.js';
-
-const BRACKETED_PASTE_START = '\x1b[200~';
-const BRACKETED_PASTE_END = '\x1b[201~';
 
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -22,15 +20,20 @@ export function register(program: Command): void {
     .option('--no-newline', 'do not press Enter after the text')
     .option('--stdin', 'read the text from standard input')
     .option('-f, --file <file>', 'read the text from a file')
-    .option('-p, --paste', 'deliver the text as one bracketed paste')
+    .option('-p, --paste', 'always deliver the text as one bracketed paste (agents that enable it get one anyway)')
+    .option('--no-paste', 'never wrap the text in a bracketed paste')
     .option('-k, --key <key>', 'press a named key after the text (repeatable): Enter, Escape, Tab, Up, C-c, 1 ...', collect, [])
+    .option('--if-idle', 'send only if the session is idle; otherwise exit 3 and send nothing')
     .option('--json', 'print what was sent as JSON')
-    .addHelpText('after', '\nExamples:\n  cw send api "run the tests"\n  cw send api --key C-c\n  git diff | cw send review --stdin --paste')
-    .action(async (ref: string, text: string | undefined, o: { newline: boolean; stdin?: boolean; file?: string; paste?: boolean; key: string[]; json?: boolean }) => {
+    .addHelpText(
+      'after',
+      '\nInto a recognised agent the text goes as one paste, then Enter after the pause that agent needs.\n\nExamples:\n  cw send api "run the tests"\n  cw send api --key C-c\n  cw send fix --key 1            # answer a numbered dialog\n  git diff | cw send review --stdin',
+    )
+    .action(async (ref: string, text: string | undefined, o: { newline: boolean; stdin?: boolean; file?: string; paste?: boolean; key: string[]; ifIdle?: boolean; json?: boolean }) => {
       const sources = [text !== undefined, !!o.stdin, o.file !== undefined].filter(Boolean).length;
       if (sources > 1) throw usage('give the text once: as an argument, with --stdin, or with --file');
       if (sources === 0 && o.key.length === 0) throw usage('nothing to send', 'give TEXT, --stdin, --file or --key');
-      let body: Buffer = Buffer.alloc(0);
+      let body: Buffer | undefined;
       if (text !== undefined) body = Buffer.from(text);
       else if (o.stdin) body = await readStdin();
       else if (o.file !== undefined) {
@@ -40,21 +43,24 @@ export function register(program: Command): void {
           throw usage(`cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
       }
-      const parts: Buffer[] = [];
-      if (body.length > 0 || sources > 0) {
-        parts.push(o.paste ? Buffer.concat([Buffer.from(BRACKETED_PASTE_START), body, Buffer.from(BRACKETED_PASTE_END)]) : body);
-        if (o.newline && o.key.length === 0) parts.push(Buffer.from('\r'));
-      }
+      const keys: Buffer[] = [];
       for (const k of o.key) {
         const b = keyBytes(k);
         if (b === null) throw usage(`unknown key '${k}'`, 'keys: Enter, Escape, Tab, S-Tab, Space, BSpace, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1..F12, C-x, M-x, or one character');
-        parts.push(Buffer.from(b, 'latin1'));
+        keys.push(Buffer.from(b, 'latin1'));
       }
-      const data = Buffer.concat(parts);
       await withDaemon(async (ch) => {
-        const r = (await ch.request('send', { session: ref, data })) as { session: number; bytes: number };
+        const r = (await ch.request('send', {
+          session: ref,
+          ...(body !== undefined ? { text: body } : {}),
+          enter: body !== undefined && o.newline && o.key.length === 0,
+          ...(o.paste !== undefined ? { paste: o.paste } : {}),
+          ...(keys.length ? { keys: Buffer.concat(keys) } : {}),
+          ifIdle: !!o.ifIdle,
+        })) as { session: number; bytes: number; pasted: boolean };
         if (o.json) printJson(r);
-        say(`Sent ${r.bytes} bytes to session ${r.session}`);
+        say(`Sent ${r.bytes} bytes to session ${r.session}${r.pasted ? ' (as a paste)' : ''}`);
+        return ExitCode.OK;
       });
     });
 }

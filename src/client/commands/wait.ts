@@ -1,0 +1,57 @@
+// cw wait SESSION... [--until idle|working|waiting|exit|not-working] [--any|--all] [--tag T] [--timeout S] [--json]
+import type { Command } from 'commander';
+import type { SessionInfo } from '../../protocol/index.js';
+import { ClientError, ExitCode } from '../errors.js';
+import { collect, describeState, printJson, say, usage, withDaemon } from '../run.js';
+
+const UNTIL = ['idle', 'working', 'waiting', 'exit', 'not-working'];
+
+export function describeActivity(s: SessionInfo): string {
+  if (s.state !== 'running') return describeState(s);
+  return `${s.activity}${s.activityReason ? ` (${s.activityReason})` : ''}`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('wait')
+    .description("wait until sessions' turns are over, a dialog needs a human, or they exit")
+    .argument('[sessions...]', 'ids, names or @names')
+    .option('-u, --until <state>', `idle, working, waiting, exit or not-working (idle, waiting or exited)`, 'not-working')
+    .option('--any', 'return when any one session gets there')
+    .option('--all', 'return when all of them get there (default)')
+    .option('-t, --tag <tag>', 'also every session with this tag (repeatable)', collect, [])
+    .option('--timeout <seconds>', 'give up after this many seconds (exit 124)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nA session whose activity is unknown (a program cw cannot read) is not-working only once it exits.\nAfter `cw send`, idle and waiting count only once the session has reacted (or 3 s passed).\n\nExamples:\n  cw wait fix --timeout 900 && cw last-message fix\n  cw wait --tag ui --any --until waiting',
+    )
+    .action(async (refs: string[], o: { until: string; any?: boolean; all?: boolean; tag: string[]; timeout?: string; json?: boolean }) => {
+      if (!UNTIL.includes(o.until)) throw usage(`--until takes ${UNTIL.join(', ')}, got '${o.until}'`);
+      if (o.any && o.all) throw usage('give --any or --all, not both');
+      if (refs.length === 0 && o.tag.length === 0) throw usage('name the sessions to wait for', 'cw wait SESSION... | --tag T');
+      let timeoutMs: number | undefined;
+      if (o.timeout !== undefined) {
+        const n = Number(o.timeout);
+        if (!Number.isFinite(n) || n < 0) throw usage(`--timeout takes seconds, got '${o.timeout}'`);
+        timeoutMs = Math.round(n * 1000);
+      }
+      await withDaemon(async (ch) => {
+        const r = (await ch.request('wait', {
+          sessions: refs,
+          tags: o.tag,
+          until: o.until as 'not-working',
+          mode: o.any ? 'any' : 'all',
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        })) as { reached: boolean; timedOut: boolean; unreachable: number[]; sessions: SessionInfo[] };
+        if (o.json) printJson(r);
+        else for (const s of r.sessions) process.stdout.write(`${s.id}\t${s.name ?? '-'}\t${describeActivity(s)}\n`);
+        if (r.reached) return ExitCode.OK;
+        if (r.timedOut) {
+          say(`[cw] timed out after ${o.timeout}s waiting for ${o.until}`);
+          return ExitCode.TIMEOUT;
+        }
+        throw new ClientError(`session${r.unreachable.length > 1 ? 's' : ''} ${r.unreachable.join(', ')} ended before reaching ${o.until}`, 'see `cw logs` for what happened');
+      });
+    });
+}

@@ -1,0 +1,141 @@
+// Keeps one session's activity (working, idle, waiting_for_input) current: samples the headless screen after
+// output (throttled), on the tracker's settle deadlines and on a slow heartbeat, and reports changes.
+import { readFileSync } from 'node:fs';
+import type { AgentKind } from './activity/agents.js';
+import { inferActivity, QUIET_IDLE_MS, type Activity } from './activity/infer.js';
+import { ActivityTracker, type TrackedActivity } from './activity/tracker.js';
+import type { ScreenSnapshot } from './screen-snapshot.js';
+import type { Screen } from './screen.js';
+
+/** Least time between two samples of a busy session: enough to see a spinner, cheap for 200 sessions. */
+export const ACTIVITY_SAMPLE_MS = 200;
+/** Sample a quiet session this often anyway (a shell's foreground job can change without output). */
+export const ACTIVITY_HEARTBEAT_MS = 5000;
+
+export interface ActivityChange extends TrackedActivity {
+  previous: Activity;
+}
+
+/** The pty's foreground process group, from /proc (Linux): who owns the terminal right now. */
+export function foregroundOf(shellPid: number): { isShell: boolean; command?: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${shellPid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces and parentheses): state ppid pgrp session tty_nr tpgid
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const tpgid = Number(rest[5]);
+    if (!Number.isInteger(tpgid) || tpgid <= 0) return undefined;
+    if (tpgid === shellPid) return { isShell: true };
+    let command: string | undefined;
+    try {
+      command = readFileSync(`/proc/${tpgid}/comm`, 'utf8').trim();
+    } catch {
+      command = undefined; // the job ended between the two reads
+    }
+    return command ? { isShell: false, command } : { isShell: false };
+  } catch {
+    return undefined; // not Linux, or the process is gone: the screen rules decide alone
+  }
+}
+
+export class ActivityMonitor {
+  private readonly _tracker: ActivityTracker;
+  private _timer: NodeJS.Timeout | null = null;
+  private _timerAt = 0;
+  private _inFlight: Promise<void> | null = null;
+  private _dirty = false;
+  private _lastSampleAt = 0;
+  private _disposed = false;
+  /** The latest screen sample, for callers that want to know the terminal's modes (bracketed paste). */
+  lastSnapshot: ScreenSnapshot | null = null;
+
+  constructor(
+    private readonly _agent: AgentKind,
+    private readonly _screen: Screen,
+    private readonly _facts: () => { lastOutputAt: number; pid: number | null; alive: boolean },
+    private readonly _changed: (c: ActivityChange) => void,
+    now = Date.now(),
+  ) {
+    this._tracker = new ActivityTracker(now);
+    this._schedule(now + ACTIVITY_SAMPLE_MS);
+  }
+
+  current(): TrackedActivity {
+    return this._tracker.current();
+  }
+
+  /** New output arrived: sample soon (at most every ACTIVITY_SAMPLE_MS). */
+  noteOutput(): void {
+    this._dirty = true;
+    this._schedule(Math.max(Date.now(), this._lastSampleAt + ACTIVITY_SAMPLE_MS));
+  }
+
+  /** Samples now and resolves with the settled state (used by `wait` and `send --if-idle`). */
+  async sampleNow(): Promise<TrackedActivity> {
+    if (this._inFlight) await this._inFlight;
+    await this._sample();
+    return this._tracker.current();
+  }
+
+  private _schedule(at: number): void {
+    if (this._disposed) return;
+    if (this._timer && this._timerAt <= at) return;
+    if (this._timer) clearTimeout(this._timer);
+    this._timerAt = at;
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      void this._sample();
+    }, Math.max(0, at - Date.now()));
+    this._timer.unref();
+  }
+
+  private _sample(): Promise<void> {
+    if (this._disposed) return Promise.resolve();
+    if (this._inFlight) {
+      this._dirty = true;
+      return this._inFlight;
+    }
+    this._dirty = false;
+    this._inFlight = this._doSample().finally(() => {
+      this._inFlight = null;
+    });
+    return this._inFlight;
+  }
+
+  private async _doSample(): Promise<void> {
+    try {
+      const snap = await this._screen.snapshot();
+      if (this._disposed) return;
+      this.lastSnapshot = snap;
+      const now = Date.now();
+      this._lastSampleAt = now;
+      const facts = this._facts();
+      const fg = this._agent === 'shell' && facts.pid ? foregroundOf(facts.pid) : undefined;
+      const result = inferActivity({
+        agent: this._agent,
+        screen: snap,
+        now,
+        lastOutputAt: facts.lastOutputAt,
+        processAlive: facts.alive,
+        ...(fg ? { foregroundIsShell: fg.isShell } : {}),
+        ...(fg?.command ? { foregroundCommand: fg.command } : {}),
+      });
+      const previous = this._tracker.current().activity;
+      const u = this._tracker.update(result, now);
+      if (u.changed) this._changed({ activity: u.activity, since: u.since, reason: u.reason, previous });
+      // Next look: a pending settle, the moment quiet output would count as idle, or the heartbeat.
+      const next = [this._tracker.nextCheckAt(), facts.lastOutputAt + QUIET_IDLE_MS + 20, now + ACTIVITY_HEARTBEAT_MS]
+        .filter((t): t is number => t !== undefined && t > now)
+        .reduce((a, b) => Math.min(a, b), now + ACTIVITY_HEARTBEAT_MS);
+      this._schedule(this._dirty ? now + ACTIVITY_SAMPLE_MS : next);
+    } catch {
+      // The screen worker restarted: try again on the heartbeat.
+      this._schedule(Date.now() + ACTIVITY_HEARTBEAT_MS);
+    }
+  }
+
+  dispose(): void {
+    this._disposed = true;
+    if (this._timer) clearTimeout(this._timer);
+    this._timer = null;
+  }
+}

@@ -1,0 +1,390 @@
+// `cw attach` through a real pty: node-pty plays the user's terminal, @xterm/headless shows what the user sees.
+// Black box: only the built dist/cw.js, a daemon in a temporary CODEWIRE_HOME, and no fixed sleeps.
+import { afterEach, describe, expect, it } from 'vitest';
+import pty from 'node-pty';
+import xh from '@xterm/headless';
+import { CW, makeHome, waitFor, type Home } from '../support/harness.js';
+
+type Term = InstanceType<typeof xh.Terminal>;
+
+interface SessionStatus {
+  id: number;
+  state: string;
+  exitCode: number | null;
+  cols: number;
+  rows: number;
+  clients: number;
+}
+
+/** One user terminal running `cw attach`. */
+interface Attached {
+  readonly proc: pty.IPty;
+  readonly term: Term;
+  /** Everything the attach process wrote to the terminal so far (stdout and stderr share the pty). */
+  output(): string;
+  type(data: string): void;
+  /** Resizes the user's terminal: the pty (SIGWINCH to cw attach) and the screen model. */
+  resize(cols: number, rows: number): void;
+  /** The visible screen, one string per row, trailing blanks trimmed. */
+  screen(): Promise<string[]>;
+  waitScreen(check: (lines: string[]) => boolean, what: string, timeoutMs?: number): Promise<string[]>;
+  waitOutput(needle: string, timeoutMs?: number): Promise<string>;
+  /** Resolves with the attach process's exit code. */
+  exited: Promise<number>;
+  exitCode: number | null;
+}
+
+const SHELL = ['--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile'];
+/** Keeps a node program alive without output. */
+const IDLE = 'setInterval(() => {}, 1 << 30);';
+
+let home: Home | null = null;
+const attached: Attached[] = [];
+
+afterEach(async () => {
+  for (const a of attached.splice(0)) {
+    if (a.exitCode === null) {
+      try {
+        a.proc.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    a.term.dispose();
+  }
+  await home?.cleanup();
+  home = null;
+});
+
+function newHome(): Home {
+  home = makeHome();
+  return home;
+}
+
+function ptyEnv(h: Home): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h.env)) if (v !== undefined) env[k] = v;
+  delete env.LINES;
+  delete env.COLUMNS;
+  env.TERM = 'xterm-256color';
+  return env;
+}
+
+/** Runs `file args` in a new pty of cols x rows, mirrored into a headless terminal. */
+function userTerminal(h: Home, file: string, args: string[], cols: number, rows: number): Attached {
+  const term = new xh.Terminal({ cols, rows, allowProposedApi: true, scrollback: 1000 });
+  const proc = pty.spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: process.cwd(), env: ptyEnv(h) });
+  let out = '';
+  const flush = (): Promise<void> => new Promise((r) => term.write('', () => r()));
+  const a: Attached = {
+    proc,
+    term,
+    exitCode: null,
+    output: () => out,
+    type: (data) => proc.write(data),
+    resize(c, r) {
+      proc.resize(c, r);
+      term.resize(c, r);
+    },
+    async screen() {
+      await flush();
+      const buf = term.buffer.active;
+      const lines: string[] = [];
+      for (let i = 0; i < term.rows; i++) lines.push((buf.getLine(buf.baseY + i)?.translateToString(true) ?? '').trimEnd());
+      return lines;
+    },
+    waitScreen(check, what, timeoutMs = 10_000) {
+      return waitFor(
+        async () => {
+          const lines = await a.screen();
+          return check(lines) ? lines : null;
+        },
+        what,
+        timeoutMs,
+      ).catch(async (err: Error) => {
+        throw new Error(`${err.message}; the screen shows:\n${(await a.screen()).join('\n')}`);
+      });
+    },
+    async waitOutput(needle, timeoutMs = 10_000) {
+      await waitFor(() => out.includes(needle), `'${needle}' in the attach output; got: ${JSON.stringify(out.slice(-600))}`, timeoutMs);
+      return out;
+    },
+    exited: new Promise<number>((res) => {
+      proc.onExit(({ exitCode }) => {
+        a.exitCode = exitCode;
+        res(exitCode);
+      });
+    }),
+  };
+  proc.onData((d) => {
+    out += d;
+    term.write(d);
+  });
+  attached.push(a);
+  return a;
+}
+
+/** `cw attach ARGS...` in a user terminal of cols x rows. */
+function attach(h: Home, args: string[], cols = 100, rows = 30): Attached {
+  return userTerminal(h, process.execPath, [CW, 'attach', ...args], cols, rows);
+}
+
+async function exitWithin(a: Attached, timeoutMs = 10_000): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new Error(`cw attach did not exit; output: ${JSON.stringify(a.output().slice(-600))}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([a.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function launch(h: Home, args: string[]): Promise<number> {
+  return Number((await h.ok(['launch', ...args])).trim());
+}
+
+function status(h: Home, id: number): Promise<SessionStatus> {
+  return h.json<SessionStatus>(['status', String(id)]);
+}
+
+async function waitSize(h: Home, id: number, cols: number, rows: number): Promise<void> {
+  let last: SessionStatus | null = null;
+  await waitFor(
+    async () => {
+      last = await status(h, id);
+      return last.cols === cols && last.rows === rows;
+    },
+    `session ${id} at ${cols}x${rows}`,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last status: ${JSON.stringify(last)}`);
+  });
+}
+
+const prompt = (lines: string[]): boolean => lines.some((l) => l === '$');
+
+/** Launches `node -e SCRIPT` and waits until the session's own screen (nobody attached) shows `marker`. */
+async function launchNode(h: Home, script: string, marker: string, extra: string[] = []): Promise<number> {
+  const id = await launch(h, [...extra, '--', process.execPath, '-e', script]);
+  await waitFor(async () => (await h.ok(['screen', String(id)])).includes(marker), `'${marker}' on session ${id}'s screen`);
+  return id;
+}
+
+describe('cw attach through a real terminal', () => {
+  it('restores the screen exactly, main and alternate, from the headless terminal', async () => {
+    const h = newHome();
+    // Main screen, drawn while nobody is attached; attached at a different size than the launch size.
+    const id = await launchNode(
+      h,
+      `process.stdout.write('first line\\nsecond  line\\n\\x1b[1;31mthird line in red\\x1b[0m\\n'); ${IDLE}`,
+      'third line in red',
+    );
+    const a = attach(h, [String(id)], 100, 30);
+    const lines = await a.waitScreen((l) => l[2] === 'third line in red', 'the restored main screen');
+    expect(lines).toEqual(['first line', 'second  line', 'third line in red', ...Array<string>(27).fill('')]);
+    const buf = a.term.buffer.active;
+    expect(buf.type).toBe('normal');
+    expect([buf.cursorX, buf.cursorY]).toEqual([0, 3]);
+    const red = buf.getLine(buf.baseY + 2)!.getCell(0)!;
+    expect(red.isBold()).toBeTruthy();
+    expect(red.isFgPalette()).toBe(true);
+    expect(red.getFgColor()).toBe(1);
+    expect(buf.getLine(buf.baseY)!.getCell(0)!.isFgDefault()).toBe(true);
+    a.type('\x02d');
+    expect(await exitWithin(a)).toBe(0);
+
+    // Alternate screen: a tiny full-screen program that drew a box and a status line, then went quiet.
+    const box = [
+      "const w = (s) => process.stdout.write(s);",
+      "w('main-before-alt\\n');",
+      "w('\\x1b[?1049h\\x1b[H\\x1b[2J');",
+      "w('\\x1b[3;5H+--------+\\x1b[4;5H| boxed  |\\x1b[5;5H+--------+');",
+      "w('\\x1b[10;1Hstatus: ready\\x1b[4;7H');",
+      IDLE,
+    ].join(' ');
+    const altId = await launchNode(h, box, 'status: ready', ['--size', '80x24']);
+    const b = attach(h, [String(altId)], 80, 24);
+    const alt = await b.waitScreen((l) => l[9] === 'status: ready', 'the restored alternate screen');
+    const expected = Array<string>(24).fill('');
+    expected[2] = '    +--------+';
+    expected[3] = '    | boxed  |';
+    expected[4] = '    +--------+';
+    expected[9] = 'status: ready';
+    expect(alt).toEqual(expected);
+    expect(b.term.buffer.active.type).toBe('alternate');
+    expect([b.term.buffer.active.cursorX, b.term.buffer.active.cursorY]).toEqual([6, 3]);
+    // The main screen under the alternate one is restored too, so leaving the alternate screen shows it.
+    const normal = b.term.buffer.normal;
+    expect(normal.getLine(normal.baseY)?.translateToString(true).trimEnd()).toBe('main-before-alt');
+    b.type('\x02d');
+    expect(await exitWithin(b)).toBe(0);
+    // Detaching leaves the user's terminal on its normal screen (the reset may land just after the exit).
+    await b.waitOutput(`[cw] detached from session ${altId}`);
+    await b.waitScreen(() => b.term.buffer.active.type === 'normal', 'the normal screen after detaching');
+    expect((await b.screen())[0]).toBe('main-before-alt');
+  }, 40_000);
+
+  it('types into the session: the output shows on screen and in cw logs', async () => {
+    const h = newHome();
+    const id = await launch(h, SHELL);
+    const a = attach(h, [String(id)]);
+    await a.waitScreen(prompt, 'the shell prompt');
+    a.type('echo typed-$((6*7))\r');
+    await a.waitScreen((l) => l.includes('typed-42'), 'typed-42 on screen');
+    await waitFor(async () => (await h.ok(['logs', String(id)])).split('\n').some((l) => l.trim() === 'typed-42'), 'typed-42 in cw logs');
+    a.type('\x02d');
+    expect(await exitWithin(a)).toBe(0);
+  }, 30_000);
+
+  it('gives the session the attached terminal size, follows resizes, and returns to the launch size on detach', async () => {
+    const h = newHome();
+    const id = await launch(h, SHELL);
+    expect(await status(h, id)).toMatchObject({ cols: 120, rows: 40 });
+    const a = attach(h, [String(id)], 100, 30);
+    await a.waitScreen(prompt, 'the shell prompt');
+    await waitSize(h, id, 100, 30);
+    a.type('echo size-1=$(tput cols)x$(tput lines)\r');
+    await a.waitScreen((l) => l.includes('size-1=100x30'), 'tput reporting 100x30');
+
+    a.resize(90, 25);
+    await waitSize(h, id, 90, 25);
+    a.type('echo size-2=$(tput cols)x$(tput lines)\r');
+    await a.waitScreen((l) => l.includes('size-2=90x25'), 'tput reporting 90x25');
+    expect((await status(h, id)).clients).toBe(1);
+
+    a.type('\x02d');
+    expect(await exitWithin(a)).toBe(0);
+    await waitSize(h, id, 120, 40);
+    expect((await status(h, id)).clients).toBe(0);
+  }, 30_000);
+
+  it('detaches on Ctrl+B d, leaving the session running; Ctrl+B Ctrl+B sends one Ctrl+B', async () => {
+    const h = newHome();
+    // No tty echo, so only cat -v's own output shows what reached the program.
+    const id = await launch(h, ['--', 'bash', '-c', 'stty -echo; echo cat-ready; exec cat -v']);
+    const a = attach(h, [String(id)]);
+    await a.waitScreen((l) => l.includes('cat-ready'), 'cat -v ready');
+    a.type('one\x02\x02two\r');
+    await a.waitScreen((l) => l.includes('one^Btwo'), 'one Ctrl+B reaching the program');
+    expect(a.exitCode).toBeNull(); // Ctrl+B Ctrl+B did not detach
+
+    a.type('\x02d');
+    expect(await exitWithin(a)).toBe(0);
+    await a.waitOutput(`[cw] detached from session ${id}`);
+    const list = await h.json<SessionStatus[]>(['list']);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ id, state: 'running', clients: 0 });
+    // Nothing of the chord reached the program: its output is exactly the one line typed.
+    const logs = await h.ok(['logs', String(id)]);
+    expect(logs.split(/\r?\n/).filter((l) => l.length > 0)).toEqual(['cat-ready', 'one^Btwo']);
+  }, 30_000);
+
+  it('shares a session between two clients: same output, input from both, the most recent writer sets the size', async () => {
+    const h = newHome();
+    const id = await launch(h, SHELL);
+    const a = attach(h, [String(id)], 100, 30);
+    await a.waitScreen(prompt, 'the prompt in client A');
+    await waitSize(h, id, 100, 30);
+    const b = attach(h, [String(id)], 80, 24);
+    await b.waitScreen(prompt, 'the prompt in client B');
+    await waitSize(h, id, 80, 24); // the newest interactive client's size applies
+    expect((await status(h, id)).clients).toBe(2);
+
+    a.type('echo from-a-$(tput cols)x$(tput lines)\r');
+    for (const [c, n] of [[a, 'A'], [b, 'B']] as const) {
+      await c.waitScreen((l) => l.includes('from-a-100x30'), `A's command output in client ${n}`);
+    }
+    expect((await status(h, id)).cols).toBe(100);
+
+    b.type('echo from-b-$(tput cols)x$(tput lines)\r');
+    for (const [c, n] of [[a, 'A'], [b, 'B']] as const) {
+      await c.waitScreen((l) => l.includes('from-b-80x24'), `B's command output in client ${n}`);
+    }
+    expect(await status(h, id)).toMatchObject({ cols: 80, rows: 24 });
+
+    // B (the size owner) leaves: A's size applies again; then A leaves: back to the launch size.
+    b.type('\x02d');
+    expect(await exitWithin(b)).toBe(0);
+    await waitSize(h, id, 100, 30);
+    a.type('\x02d');
+    expect(await exitWithin(a)).toBe(0);
+    await waitSize(h, id, 120, 40);
+  }, 40_000);
+
+  it('reports the session exiting while attached and restores the terminal', async () => {
+    const h = newHome();
+    const id = await launch(h, SHELL);
+    // A wrapper shell prints the exit code and the terminal's modes once cw attach has returned.
+    const a = userTerminal(
+      h,
+      '/bin/sh',
+      ['-c', '"$@"; echo "[rc=$?]"; stty -a', 'sh', process.execPath, CW, 'attach', String(id)],
+      100,
+      30,
+    );
+    await a.waitScreen(prompt, 'the shell prompt');
+    // The program leaves the user's terminal on the alternate screen with application cursor keys.
+    a.type("printf '\\033[?1049h\\033[?1h'\r");
+    await waitFor(async () => (await a.screen()) && a.term.buffer.active.type === 'alternate', 'the alternate screen');
+    expect(a.term.modes.applicationCursorKeysMode).toBe(true);
+
+    a.type('exit\r');
+    await a.waitOutput(`[cw] session ${id} exited (code 0)`);
+    await a.waitOutput('[rc=0]');
+    expect(await exitWithin(a)).toBe(0);
+    // Cooked mode again (raw mode would show -icanon -echo), normal screen, normal cursor keys.
+    const stty = await waitFor(() => {
+      const after = a.output().slice(a.output().indexOf('[rc=0]'));
+      return after.includes('extproc') && after; // the last flag stty -a prints
+    }, 'the stty -a report');
+    expect(stty).toMatch(/(^|\s)icanon(\s|$)/m);
+    expect(stty).toMatch(/(^|\s)echo(\s|$)/m);
+    await a.screen();
+    expect(a.term.buffer.active.type).toBe('normal');
+    expect(a.term.modes.applicationCursorKeysMode).toBe(false);
+    expect(await status(h, id)).toMatchObject({ state: 'exited', exitCode: 0, clients: 0 });
+  }, 30_000);
+
+  it('--read-only shows the output but types nothing and resizes nothing; Ctrl+B d still detaches', async () => {
+    const h = newHome();
+    const id = await launch(h, SHELL);
+    await waitFor(async () => (await h.ok(['screen', String(id)])).includes('$'), 'the shell prompt');
+    const a = attach(h, [String(id), '--read-only'], 70, 20);
+    await a.waitScreen(prompt, 'the prompt in the read-only client');
+    a.type('echo ro-$((3*3))\r');
+    await h.ok(['send', String(id), 'echo marker-$((5*5))']);
+    await a.waitScreen((l) => l.includes('marker-25'), 'output from cw send in the read-only client');
+    expect(await status(h, id)).toMatchObject({ cols: 120, rows: 40, clients: 1 });
+
+    a.type('\x02d');
+    expect(await exitWithin(a)).toBe(0);
+    await a.waitOutput(`[cw] detached from session ${id}`);
+    // Anything the read-only client had forwarded would be in the pty ahead of this second marker.
+    await h.ok(['send', String(id), 'echo marker-$((6*6))']);
+    await waitFor(async () => (await h.ok(['logs', String(id)])).includes('marker-36'), 'marker-36 in cw logs');
+    const logs = await h.ok(['logs', String(id)]);
+    expect(logs).not.toContain('ro-');
+    expect(await status(h, id)).toMatchObject({ state: 'running', cols: 120, rows: 40, clients: 0 });
+  }, 30_000);
+
+  it('refuses an exited session with a pointer to cw logs; without SESSION picks the most recent running one', async () => {
+    const h = newHome();
+    const first = await launch(h, SHELL);
+    const second = await launch(h, SHELL);
+    const done = await launch(h, ['--', 'bash', '-c', 'echo finished']);
+    await waitFor(async () => (await status(h, done)).state === 'exited', `session ${done} to exit`);
+
+    const bad = attach(h, [String(done)]);
+    expect(await exitWithin(bad)).toBe(1);
+    await bad.waitOutput(`cw logs ${done}`);
+
+    const a = attach(h, []);
+    await a.waitScreen(prompt, 'the prompt of the picked session');
+    await waitFor(async () => (await status(h, second)).clients === 1, `a client on session ${second}`);
+    expect((await status(h, first)).clients).toBe(0);
+    a.type('\x02d');
+    expect(await exitWithin(a)).toBe(0);
+    await a.waitOutput(`[cw] detached from session ${second}`);
+  }, 30_000);
+});
