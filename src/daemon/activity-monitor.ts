@@ -14,6 +14,8 @@ export const ACTIVITY_HEARTBEAT_MS = 5000;
 
 export interface ActivityChange extends TrackedActivity {
   previous: Activity;
+  /** False when only the reason changed (e.g. the shell's foreground job): no event, but status shows it. */
+  changed: boolean;
 }
 
 /** The pty's foreground process group, from /proc (Linux): who owns the terminal right now. */
@@ -119,9 +121,11 @@ export class ActivityMonitor {
         ...(fg ? { foregroundIsShell: fg.isShell } : {}),
         ...(fg?.command ? { foregroundCommand: fg.command } : {}),
       });
-      const previous = this._tracker.current().activity;
+      const before = this._tracker.current();
       const u = this._tracker.update(result, now);
-      if (u.changed) this._changed({ activity: u.activity, since: u.since, reason: u.reason, previous });
+      if (u.changed || u.reason !== before.reason) {
+        this._changed({ activity: u.activity, since: u.since, reason: u.reason, previous: before.activity, changed: u.changed });
+      }
       // Next look: a pending settle, the moment quiet output would count as idle, or the heartbeat.
       const next = [this._tracker.nextCheckAt(), facts.lastOutputAt + QUIET_IDLE_MS + 20, now + ACTIVITY_HEARTBEAT_MS]
         .filter((t): t is number => t !== undefined && t > now)

@@ -224,6 +224,8 @@ export class Registry {
   private _activityChanged(s: Session, c: ActivityChange): void {
     const since = new Date(c.since).toISOString();
     s.setActivity(c.activity, since, c.reason);
+    // A new reason alone (e.g. "output 0.4s ago") only updates what `cw status` shows: no write, no event.
+    if (!c.changed) return;
     this._persist(`activity of session ${s.id}`, () => this._store.updateActivity(s.id, c.activity, since, c.reason));
     this.recordEvent(s.id, 'activity', { activity: c.activity, previous: c.previous, since, reason: c.reason });
     this.events.emit('activity', s, c);
