@@ -113,10 +113,14 @@ export class Session {
     if (this._screenBacklog < SCREEN_BACKLOG_LOW_BYTES) this._live?.pty.resume('screen');
   }
 
-  /** Terminal query answers from the headless terminal, used only while no real terminal is attached. */
+  /**
+   * Terminal query answers from the headless terminal, used only while no interactive terminal is attached:
+   * an attached terminal answers by itself (its replies arrive as input), and nothing may answer twice.
+   * A read-only client's terminal answers too, but its input is dropped, so it does not count.
+   */
   screenResponse(data: string): void {
     if (!this._live) return;
-    for (const c of this.clients) if (c.kind === 'attach') return;
+    for (const c of this.clients) if (c.kind === 'attach' && !c.readOnly) return;
     this._live.pty.write(data);
   }
 
