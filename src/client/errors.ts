@@ -7,6 +7,14 @@ export const ExitCode = {
   USAGE: 2,
   /** A conditional action was refused (e.g. `send --if-idle` into a busy session). */
   REFUSED: 3,
+  /** --server given but no token: neither --token, CODEWIRE_TOKEN nor a saved one. */
+  NO_TOKEN: 4,
+  /** The server cannot be reached (refused, unknown host, timed out, connection lost). */
+  UNREACHABLE: 5,
+  /** TLS failed: the server's certificate is not trusted or does not match. */
+  TLS: 6,
+  /** The server rejected the token. */
+  AUTH: 7,
   TIMEOUT: 124,
 } as const;
 

@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../common/version.js';
 import { ExitCode } from './errors.js';
-import { reportError } from './run.js';
+import { reportError, setGlobalOptions } from './run.js';
 import { register as attach } from './commands/attach.js';
 import { register as daemon } from './commands/daemon.js';
 import { register as kill } from './commands/kill.js';
@@ -18,11 +18,15 @@ import { register as watch } from './commands/watch.js';
 import { register as wait } from './commands/wait.js';
 import { register as lastMessage } from './commands/last-message.js';
 import { register as events } from './commands/events.js';
+import { register as server } from './commands/server.js';
+import { register as token } from './commands/token.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cw')
     .description('Run AI coding agents in persistent terminals, and know what each one is doing.')
     .version(VERSION, '-V, --version')
+    .option('--server <name|url>', 'talk to the daemon of a saved server or at a ws:// or wss:// URL (env CODEWIRE_SERVER)')
+    .option('--token <token>', 'the token for --server (env CODEWIRE_TOKEN; saved servers keep theirs)')
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -31,8 +35,9 @@ export async function main(argv: string[]): Promise<void> {
       'after',
       '\nSessions are named by id, name or @name. Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 124 timeout.\nEvery command that prints data takes --json. Data goes to stdout, messages to stderr.',
     );
-  for (const reg of [launch, list, attach, send, watch, logs, screen, status, wait, lastMessage, events, kill, rm, daemon, version]) reg(program);
+  for (const reg of [launch, list, attach, send, watch, logs, screen, status, wait, lastMessage, events, kill, rm, daemon, server, token, version]) reg(program);
   for (const c of program.commands) c.exitOverride();
+  program.hook('preAction', () => setGlobalOptions(program.opts<{ server?: string; token?: string }>()));
   try {
     await program.parseAsync(argv);
   } catch (err) {

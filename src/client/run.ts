@@ -3,13 +3,34 @@ import type { SessionInfo } from '../protocol/index.js';
 import type { Channel } from './channel.js';
 import { ClientError, ExitCode } from './errors.js';
 
+/** The global `--server` and `--token` options, set by main before a command runs. */
+let globalOptions: { server?: string; token?: string } = {};
+
+export function setGlobalOptions(o: { server?: string; token?: string }): void {
+  globalOptions = o;
+}
+
+/** True when this command goes to another machine's daemon (`--server` or CODEWIRE_SERVER). */
+export function isRemote(): boolean {
+  return !!(globalOptions.server ?? process.env.CODEWIRE_SERVER);
+}
+
+/** A channel to the daemon this command talks to: the local one (started when needed) or `--server`'s. */
+export async function openChannel(): Promise<Channel> {
+  // Loaded on demand: `cw version` and `cw --help` never pay for the protocol code, local commands not for ws.
+  if (isRemote()) {
+    const { resolveTarget, connectRemote } = await import('./remote.js');
+    return (await connectRemote(resolveTarget(globalOptions.server, globalOptions.token)!)).channel;
+  }
+  const { connectLocal } = await import('./connect.js');
+  return (await connectLocal()).channel;
+}
+
 /** Runs a command's body with a channel to the daemon; the process exits with the body's code. */
 export async function withDaemon(body: (ch: Channel) => Promise<number | void>): Promise<void> {
   let code: number;
   try {
-    // Loaded on demand: `cw version` and `cw --help` never pay for the protocol code.
-    const { connectLocal } = await import('./connect.js');
-    const { channel } = await connectLocal();
+    const channel = await openChannel();
     try {
       code = (await body(channel)) ?? ExitCode.OK;
     } finally {

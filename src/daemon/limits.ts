@@ -85,3 +85,15 @@ export const LAST_SCREEN_MAX_BYTES = 256 * 1024;
 
 /** `launch --prompt`: how long to wait for the agent to be ready for input (a cold Claude or Codex start). */
 export const PROMPT_READY_TIMEOUT_MS = 120_000;
+
+/** WebSocket listener: a peer must complete the HTTP upgrade within this time. */
+export const WS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Ping interval; a client that misses one ping is dropped (20 s keeps idle connections alive through proxies). */
+export const WS_PING_INTERVAL_MS = 20_000;
+/** Open WebSocket connections allowed from one address: a runaway script cannot exhaust the daemon. */
+export const WS_MAX_CONNECTIONS_PER_ADDRESS = 64;
+/** Failed token attempts from one address answered at once; later ones wait 200 ms, 400 ms ... up to the max. */
+export const AUTH_FREE_FAILURES = 3;
+export const AUTH_MAX_DELAY_MS = 5000;
+/** Failures older than this are forgotten. */
+export const AUTH_FAILURE_WINDOW_MS = 10 * 60_000;

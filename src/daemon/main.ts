@@ -12,12 +12,20 @@ import { Logger } from './log.js';
 import { Registry } from './registry.js';
 import { ScreenHost } from './screen.js';
 import { Store } from './store.js';
-import { SocketTransport } from './transport.js';
+import { SocketTransport, type Transport } from './transport.js';
+import { WsServer } from './ws-server.js';
+import { ConfigError, loadDaemonConfig, parseListen, type DaemonConfig, type ListenAddress } from '../common/config.js';
+import { ensureToken, readToken } from '../common/token.js';
+import { ErrorCode, ProtocolError } from '../protocol/index.js';
 
 export interface DaemonOptions {
   /** Started by a CLI command rather than by `cw daemon`: lose the start race quietly. */
   autostarted: boolean;
   foreground: boolean;
+  /** Overrides of config.toml and the environment, from `cw daemon --listen ... --tls-cert ... --tls-key ...`. */
+  listen?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** Takes the one-daemon lock: a Linux abstract socket, released by the kernel however the daemon dies. */
@@ -41,9 +49,17 @@ function listen(server: Server, path: string): Promise<void> {
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const paths = resolvePaths();
+  let config: DaemonConfig;
+  let listenAt: ListenAddress | null = null;
   try {
     // Settings are checked before anything starts, so a typo is one clear line, not a half-started daemon.
     logRotateBytes();
+    config = loadDaemonConfig(paths.home);
+    if (opts.listen !== undefined) config.listen = opts.listen;
+    if (opts.tlsCert !== undefined) config.tlsCert = opts.tlsCert;
+    if (opts.tlsKey !== undefined) config.tlsKey = opts.tlsKey;
+    if (config.listen) listenAt = parseListen(config.listen);
+    if (!!config.tlsCert !== !!config.tlsKey) throw new ConfigError('TLS needs both a certificate and a key (tls_cert and tls_key)');
   } catch (err) {
     process.stderr.write(`cw daemon: ${(err as Error).message}\n`);
     return 1;
@@ -79,6 +95,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     stopping = true;
     log.info(`stopping (${why}); ${registry.running().length} running sessions get SIGHUP`);
     server.close();
+    ws?.close();
     for (const s of registry.running()) s.kill();
     const deadline = new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref());
     await Promise.race([Promise.all(registry.running().map((s) => s.whenEnded())), deadline]);
@@ -101,9 +118,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   };
 
   const handler = createHandler({ registry, paths, stop: () => void stop('cw stop') });
-  const server = createServer((socket) => {
-    const conn = new Connection(new SocketTransport(socket), handler, log, VERSION, (c) => connections.delete(c));
+  const accept = (transport: Transport): Connection => {
+    const conn = new Connection(transport, handler, log, VERSION, (c) => connections.delete(c));
     connections.add(conn);
+    return conn;
+  };
+  const server = createServer((socket) => {
+    const conn = accept(new SocketTransport(socket));
     socket.on('data', (chunk) => conn.receive(chunk));
     socket.on('close', () => conn.handleTransportClosed());
     // A peer that vanished mid-write (EPIPE, ECONNRESET): 'close' follows and cleans up.
@@ -111,6 +132,33 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   });
 
   await listen(server, paths.socket);
+  let ws: WsServer | null = null;
+  if (listenAt) {
+    const token = ensureToken(paths.home);
+    ws = new WsServer({
+      address: listenAt,
+      ...(config.tlsCert ? { tlsCert: config.tlsCert, tlsKey: config.tlsKey! } : {}),
+      // Re-read on every upgrade so `cw token --rotate` applies at once; CODEWIRE_TOKEN pins it.
+      token: () => (process.env.CODEWIRE_TOKEN ? token : (readToken(paths.home) ?? token)),
+      log,
+      onConnection: (transport, socket) => {
+        const conn = accept(transport);
+        socket.on('message', (data: Buffer, isBinary: boolean) => {
+          if (!isBinary) conn.fail(new ProtocolError(ErrorCode.PROTOCOL, 'text WebSocket messages are not part of the protocol; send frames as binary messages'));
+          else conn.receive(data);
+        });
+        socket.on('close', () => conn.handleTransportClosed());
+        socket.on('error', () => {});
+      },
+    });
+    try {
+      const bound = await ws.listen();
+      log.info(`listening for remote clients on ${ws.tls ? 'wss' : 'ws'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`);
+    } catch (err) {
+      log.error(`cannot listen on ${config.listen}: ${(err as Error).message}`);
+      process.stderr.write(`cw daemon: cannot listen on ${config.listen}: ${(err as Error).message}\n`);
+    }
+  }
   chmodSync(paths.socket, 0o600);
   writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);

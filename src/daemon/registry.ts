@@ -1,6 +1,7 @@
 // The registry holds every session the daemon knows (running and ended), creates them and resolves names.
 import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { ErrorCode, SESSION_NAME_RE, type OpArgs } from '../protocol/index.js';
 import type * as z from 'zod/mini';
 import { sessionDir, type Paths } from '../common/paths.js';
@@ -116,16 +117,17 @@ export class Registry {
         throw new CwError(ErrorCode.NAME_TAKEN, `name '${args.name}' is already used by running session ${taken.id}`, 'pick another --name, or `cw kill` that session first');
       }
     }
+    const cwd = args.cwd ?? homedir();
     let cwdOk = false;
     try {
-      cwdOk = statSync(args.cwd).isDirectory();
+      cwdOk = statSync(cwd).isDirectory();
     } catch {
       cwdOk = false; // missing: reported below
     }
-    if (!cwdOk) throw invalid(`directory '${args.cwd}' does not exist or is not a directory`, 'pass an existing directory with --dir');
+    if (!cwdOk) throw invalid(`directory '${cwd}' does not exist or is not a directory`, 'pass an existing directory with --dir');
     const base = args.baseEnv ?? (process.env as Record<string, string>);
     const pathVar = args.env.PATH ?? base.PATH;
-    const file = resolveCommand(cmd, args.cwd, pathVar);
+    const file = resolveCommand(cmd, cwd, pathVar);
     if (!file) {
       throw invalid(
         cmd.includes('/') ? `command '${cmd}' does not exist or is not executable` : `command '${cmd}' not found in PATH`,
@@ -142,7 +144,7 @@ export class Registry {
     let id: number;
     try {
       id = this._store.insertSession({
-        name: args.name ?? null, command: args.command, cwd: args.cwd, tags: args.tags, agent, pid: null, createdAt, cols, rows,
+        name: args.name ?? null, command: args.command, cwd, tags: args.tags, agent, pid: null, createdAt, cols, rows,
       });
     } catch (err) {
       const code = (err as { code?: string }).code ?? (err as Error).message;
@@ -162,7 +164,7 @@ export class Registry {
       log = new OutputLog(dir, this._logRotateBytes, (m) => this._hooks.logError(session, m));
       const env = buildEnv({ base, overrides: args.env, term: chooseTerm(args.term), id, name: args.name ?? null });
       const pty = new PtyProcess(
-        { file, args: cmdArgs, cwd: args.cwd, env, cols, rows },
+        { file, args: cmdArgs, cwd, env, cols, rows },
         (buf) => session.handleOutput(buf),
         (e) => session.handleExit(e),
       );
@@ -182,7 +184,7 @@ export class Registry {
       throw invalid(`could not start '${cmd}': ${(err as Error).message}`);
     }
     this._persist(`start of session ${id}`, () => this._store.updateLive({ id, outputBytes: 0, lastOutputAt: null, cols, rows, pid: row.pid }));
-    this.recordEvent(id, 'session.created', { command: args.command, cwd: args.cwd, name: args.name ?? null, tags: args.tags, agent });
+    this.recordEvent(id, 'session.created', { command: args.command, cwd, name: args.name ?? null, tags: args.tags, agent });
     this.sessions.set(id, session);
     this._log.info(`session ${id} launched: ${args.command.join(' ')} (pid ${row.pid})`);
     this.events.emit('created', session);

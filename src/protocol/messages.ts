@@ -28,7 +28,8 @@ export const OpArgs = {
     command: z.array(z.string()).check(z.minLength(1, 'a command is required: cw launch -- CMD [ARGS]')),
     name: z.optional(z.string().check(z.regex(SESSION_NAME_RE, 'names are 1-64 of [a-zA-Z0-9._-], starting with a letter or digit'))),
     tags: z._default(z.array(z.string().check(z.regex(TAG_RE, 'tags are 1-64 of [a-zA-Z0-9._:-], starting with a letter or digit'))), []),
-    cwd: z.string().check(z.minLength(1)),
+    /** Absent: the daemon's home directory (a remote client's directory means nothing on the daemon's machine). */
+    cwd: z.optional(z.string().check(z.minLength(1))),
     env: z._default(z.record(z.string(), z.string()), {}),
     cols: z.optional(Dim),
     rows: z.optional(Dim),

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resolvePaths } from '../../common/paths.js';
 import { ClientError, ExitCode } from '../errors.js';
-import { printJson, reportError, say } from '../run.js';
+import { isRemote, openChannel, printJson, reportError, say, usage } from '../run.js';
 
 /** How long `cw stop` waits for the daemon process to be gone after it closed the connection. */
 const DAEMON_EXIT_TIMEOUT_MS = 10_000;
@@ -27,6 +27,7 @@ export function register(program: Command): void {
     .option('--json', 'print the daemon pid and socket as JSON')
     .action(async (o: { json?: boolean }) => {
       try {
+        if (isRemote()) throw usage('cw start starts the daemon on this machine; a remote daemon is started there (`cw daemon --listen`)');
         const { connectLocal } = await import('../connect.js');
         const { channel, started } = await connectLocal();
         const hello = await channel.hello;
@@ -42,10 +43,20 @@ export function register(program: Command): void {
   program
     .command('daemon')
     .description('run the daemon in the foreground (logs to stderr and daemon.log)')
+    .option('--listen <[host:]port>', 'also serve remote clients over WebSocket (port alone: 127.0.0.1); config: [daemon] listen')
+    .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM); config: tls_cert')
+    .option('--tls-key <file>', 'the private key for --tls-cert (PEM); config: tls_key')
     .option('--autostarted', 'started by another command (internal)')
-    .action(async (o: { autostarted?: boolean }) => {
+    .addHelpText('after', '\nRemote access is off unless --listen, CODEWIRE_LISTEN or [daemon] listen in config.toml says otherwise.\nThe token clients need: `cw token`.')
+    .action(async (o: { autostarted?: boolean; listen?: string; tlsCert?: string; tlsKey?: string }) => {
       const { runDaemon } = await import('../../daemon/main.js');
-      process.exitCode = await runDaemon({ autostarted: !!o.autostarted, foreground: !o.autostarted });
+      process.exitCode = await runDaemon({
+        autostarted: !!o.autostarted,
+        foreground: !o.autostarted,
+        ...(o.listen !== undefined ? { listen: o.listen } : {}),
+        ...(o.tlsCert !== undefined ? { tlsCert: o.tlsCert } : {}),
+        ...(o.tlsKey !== undefined ? { tlsKey: o.tlsKey } : {}),
+      });
     });
 
   program
@@ -54,6 +65,16 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: { json?: boolean }) => {
       try {
+        if (isRemote()) {
+          const ch = await openChannel();
+          const hello = await ch.hello;
+          const closed = new Promise<void>((r) => ch.onClose(() => r()));
+          const r = (await ch.request('stop', {})) as { sessions: number };
+          await closed;
+          if (o.json) printJson({ stopped: true, pid: hello.pid, sessionsEnded: r.sessions });
+          say(`Remote daemon stopped (pid ${hello.pid})`);
+          return;
+        }
         const { connectLocal } = await import('../connect.js');
         let conn;
         try {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SessionInfo } from '../../protocol/index.js';
-import { collect, printJson, say, usage, withDaemon } from '../run.js';
+import { collect, isRemote, printJson, say, usage, withDaemon } from '../run.js';
 
 export function parseSize(v: string): { cols: number; rows: number } {
   const m = /^(\d{1,4})x(\d{1,4})$/.exec(v);
@@ -52,18 +52,22 @@ export function register(program: Command): void {
       await withDaemon(async (ch) => {
         const size = o.size ? parseSize(o.size) : undefined;
         const env = parseEnv(o.env);
+        // Locally the session starts as if from this shell (environment, directory). On another machine this
+        // shell's environment and directory mean nothing: the daemon's environment and home are used there.
+        const remote = isRemote();
         const baseEnv: Record<string, string> = {};
-        for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
+        if (!remote) for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
+        const cwd = remote ? o.dir : resolve(o.dir ?? process.cwd());
         const r = (await ch.request('launch', {
           command,
-          cwd: resolve(o.dir ?? process.cwd()),
+          ...(cwd !== undefined ? { cwd } : {}),
           tags: o.tag,
           env,
-          baseEnv,
+          ...(remote ? {} : { baseEnv }),
           ...(o.name !== undefined ? { name: o.name } : {}),
           ...(size ? size : {}),
           ...(o.agent ? { agent: o.agent } : {}),
-          ...(process.env.TERM ? { term: process.env.TERM } : {}),
+          ...(process.env.TERM && !remote ? { term: process.env.TERM } : {}),
           ...(prompt !== undefined ? { prompt, waitReady: !!o.waitReady } : {}),
         })) as { session: SessionInfo; prompt?: string };
         const s = r.session;
