@@ -54,7 +54,10 @@ export class Channel {
     });
     // Avoid an unhandled rejection when nobody awaits the hello (the requests fail with the same error).
     this.hello.catch(() => {});
-    _t.write(encodeControl(FrameType.HELLO, { protocol: PROTOCOL_VERSION, version: VERSION, role: 'cli', pid: process.pid }));
+    const token = process.env.CW_SESSION_TOKEN;
+    _t.write(
+      encodeControl(FrameType.HELLO, { protocol: PROTOCOL_VERSION, version: VERSION, role: 'cli', pid: process.pid, ...(token ? { sessionToken: token } : {}) }),
+    );
   }
 
   /** Feed bytes from the transport. */

@@ -10,6 +10,20 @@ export function setGlobalOptions(o: { server?: string; token?: string }): void {
   globalOptions = o;
 }
 
+/**
+ * A message target may name a saved server: `box:deploy` is session `deploy` on server `box`. Returns the
+ * target for that daemon, switching this command to the server. `tag:T` and plain names stay local.
+ */
+export async function routeTarget(to: string): Promise<string> {
+  const m = /^([a-zA-Z0-9][a-zA-Z0-9._-]{0,63}):(.+)$/.exec(to);
+  if (!m || m[1] === 'tag') return to;
+  const { loadServers } = await import('./servers.js');
+  const { codewireHome } = await import('../common/paths.js');
+  if (!(m[1]! in loadServers(codewireHome()))) return to;
+  globalOptions = { ...globalOptions, server: m[1]! };
+  return m[2]!;
+}
+
 /** True when this command goes to another machine's daemon (`--server` or CODEWIRE_SERVER). */
 export function isRemote(): boolean {
   return !!(globalOptions.server ?? process.env.CODEWIRE_SERVER);

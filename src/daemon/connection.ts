@@ -46,6 +46,10 @@ export class Connection {
   private _closed = false;
   private readonly _handshakeTimer: NodeJS.Timeout;
   peerRole = 'unknown';
+  /** The session token from the hello, checked by the handlers that need an identity. */
+  sessionToken: string | null = null;
+  /** Set for WebSocket peers: they act as a remote operator, whatever token they claim. */
+  remotePeer: string | null = null;
   private _resolveClosed!: () => void;
   /** Resolves when this connection is gone: long requests (wait) stop then. */
   readonly whenClosed = new Promise<void>((r) => (this._resolveClosed = r));
@@ -101,6 +105,7 @@ export class Connection {
         );
       }
       this.peerRole = hello.role ?? 'unknown';
+      this.sessionToken = hello.sessionToken ?? null;
       this._helloDone = true;
       clearTimeout(this._handshakeTimer);
       return;

@@ -35,6 +35,8 @@ export function buildEnv(opts: {
   term: string;
   id: number;
   name: string | null;
+  /** The session's identity for `cw msg` and friends (CW_SESSION_TOKEN). */
+  token: string;
 }): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.base)) if (v !== undefined && !isLeakyVar(k)) env[k] = v;
@@ -42,6 +44,7 @@ export function buildEnv(opts: {
   env.COLORTERM = 'truecolor';
   Object.assign(env, opts.overrides);
   env.CW_SESSION_ID = String(opts.id);
+  env.CW_SESSION_TOKEN = opts.token;
   if (opts.name) env.CW_SESSION_NAME = opts.name;
   else delete env.CW_SESSION_NAME;
   return env;

@@ -12,11 +12,14 @@ import { typeInto } from './input.js';
 import { waitFor } from './waiting.js';
 import { lastReply } from './activity/screen-text.js';
 import type { AgentKind } from './activity/agents.js';
-import { PROMPT_READY_TIMEOUT_MS, SCREEN_SCROLLBACK_LINES } from './limits.js';
+import { PROMPT_READY_TIMEOUT_MS, SCREEN_SCROLLBACK_LINES, STATE_CARD_MAX_CHARS } from './limits.js';
+import { parseMessageId, view, type Identity, type Mailbox } from './mailbox.js';
+import type { MessageRow } from './store.js';
 import type { Paths } from '../common/paths.js';
 
 export interface DaemonContext {
   registry: Registry;
+  mailbox: Mailbox;
   paths: Paths;
   /** Graceful stop, after the reply to `stop` has been flushed. */
   stop(): void;
@@ -35,7 +38,29 @@ function requireRunning(s: Session, what: string): void {
 }
 
 export function createHandler(ctx: DaemonContext) {
-  const { registry } = ctx;
+  const { registry, mailbox } = ctx;
+
+  /** Who speaks on a connection: decided by the daemon from the session token, never from a claim. */
+  const identity = (conn: Connection): Identity => {
+    if (conn.remotePeer) return { kind: 'operator', label: `remote:${conn.remotePeer}` };
+    if (conn.sessionToken) {
+      const s = registry.sessionByToken(conn.sessionToken);
+      if (!s) {
+        throw new CwError(ErrorCode.REFUSED, 'CW_SESSION_TOKEN does not belong to any session: refusing to guess who is speaking', 'run it from inside a cw session, or unset CW_SESSION_TOKEN to act as the operator');
+      }
+      return { kind: 'session', session: s };
+    }
+    return { kind: 'operator', label: 'operator' };
+  };
+
+  /** list/status extras: state card is on the row; unread and owed counts come from the mailbox. */
+  const withCounts = (infos: SessionInfo[]): SessionInfo[] => {
+    const counts = mailbox.counts();
+    return infos.map((i) => {
+      const c = counts.get(i.id);
+      return { ...i, unread: c?.unread ?? 0, owes: c?.owes ?? 0 };
+    });
+  };
 
   /** Waits until a new agent is ready for input, then submits the prompt like `cw send` would. */
   const submitWhenReady = async (s: Session, prompt: string): Promise<void> => {
@@ -63,7 +88,7 @@ export function createHandler(ctx: DaemonContext) {
       const now = Date.now();
       let infos = sortSessions(list).map((s) => s.info(now));
       if (a.activity) infos = infos.filter((i) => i.activity === a.activity);
-      return { sessions: infos };
+      return { sessions: withCounts(infos) };
     },
 
     launch: async (_c, raw) => {
@@ -82,7 +107,8 @@ export function createHandler(ctx: DaemonContext) {
     status: (_c, raw) => {
       const a = parseArgs(OpArgs.status, 'status', raw);
       const s = registry.resolve(a.session);
-      return { session: s.info(), logError: s.logError };
+      const work = mailbox.work({ kind: 'session', session: s });
+      return { session: withCounts([s.info()])[0], logError: s.logError, owes: work.owes.map(view), waitsOn: work.waitsOn.map(view) };
     },
 
     send: async (_c, raw) => {
@@ -208,6 +234,99 @@ export function createHandler(ctx: DaemonContext) {
       const a = parseArgs(OpArgs.close, 'close', raw);
       conn.streams.get(a.stream)?.close('detached');
       return {};
+    },
+
+    whoami: (conn) => {
+      const who = identity(conn);
+      return who.kind === 'session' ? { kind: 'session', session: who.session.info() } : { kind: 'operator', label: who.label };
+    },
+
+    msg: (conn, raw) => {
+      const a = parseArgs(OpArgs.msg, 'msg', raw);
+      const sent = mailbox.send(identity(conn), a.to, a.task ? 'task' : 'message', a.body);
+      return { messages: sent.map((m) => ({ ...view(m), ...mailbox.outlook(m) })) };
+    },
+
+    request: async (conn, raw) => {
+      const a = parseArgs(OpArgs.request, 'request', raw);
+      const sent = mailbox.send(identity(conn), a.to, 'request', a.body);
+      if (sent.length !== 1) throw invalid('a request goes to one session', 'use `cw msg tag:T` to broadcast');
+      const req = sent[0]!;
+      const reply = await mailbox.waitReply(req.id, a.timeoutMs, conn.whenClosed);
+      if (!reply) {
+        throw new CwError(
+          ErrorCode.TIMEOUT,
+          `no reply to ${view(req).id} from ${req.toLabel} within ${Math.round(a.timeoutMs / 1000)}s`,
+          `a later reply still reaches your inbox (\`cw inbox\`); \`cw work\` shows it as open`,
+        );
+      }
+      // The asker has the reply in hand: it is read, and no notice about it is typed later.
+      mailbox.markRead(reply, mailbox.identityOf(identity(conn)).label);
+      return { request: view(req), reply: view({ ...reply, state: 'read' }) };
+    },
+
+    reply: (conn, raw) => {
+      const a = parseArgs(OpArgs.reply, 'reply', raw);
+      const r = mailbox.reply(identity(conn), parseMessageId(a.id), a.body);
+      return { message: { ...view(r), ...mailbox.outlook(r) } };
+    },
+
+    inbox: (conn, raw) => {
+      const a = parseArgs(OpArgs.inbox, 'inbox', raw);
+      const who = identity(conn);
+      return { me: mailbox.identityOf(who).label, messages: mailbox.inbox(who, a).map(view) };
+    },
+
+    work: (conn) => {
+      const w = mailbox.work(identity(conn));
+      return { owes: w.owes.map(view), waitsOn: w.waitsOn.map(view) };
+    },
+
+    'work-close': (conn, raw) => {
+      const a = parseArgs(OpArgs['work-close'], 'work-close', raw);
+      return { message: view(mailbox.closeWork(identity(conn), parseMessageId(a.id), a.state, a.text)) };
+    },
+
+    'state-set': (conn, raw) => {
+      const a = parseArgs(OpArgs['state-set'], 'state-set', raw);
+      const who = identity(conn);
+      let target: Session;
+      if (a.session !== undefined) {
+        if (who.kind === 'session' && registry.resolve(a.session) !== who.session) {
+          throw new CwError(ErrorCode.REFUSED, "a session may set only its own state card", 'drop --session');
+        }
+        target = registry.resolve(a.session);
+      } else if (who.kind === 'session') {
+        target = who.session;
+      } else {
+        throw invalid('outside a session, name the session', 'cw state set --session NAME "text"');
+      }
+      const card = a.card === null ? null : a.card.replace(/\s+/g, ' ').trim();
+      if (card !== null && [...card].length > STATE_CARD_MAX_CHARS) {
+        throw invalid(`the state card is ${[...card].length} characters; the limit is ${STATE_CARD_MAX_CHARS}`, 'keep it to one line: what you are doing, for your peers');
+      }
+      registry.setStateCard(target, card || null);
+      return { session: target.info() };
+    },
+
+    listen: (conn, _raw, req) => {
+      const who = identity(conn);
+      const me = mailbox.identityOf(who);
+      const onMessage = (m: MessageRow): void => {
+        if (m.toSession === me.session && (me.session !== null || m.toLabel === 'operator')) conn.event(req.id, { type: 'message', message: view(m) });
+      };
+      mailbox.events.on('message', onMessage);
+      conn.streams.set(req.id, {
+        input: () => {},
+        ack: () => {},
+        close: (reason) => {
+          mailbox.events.off('message', onMessage);
+          conn.streams.delete(req.id);
+          conn.event(req.id, { type: 'end', reason, message: reason });
+        },
+      });
+      conn.reply(req.id, { me: me.label });
+      return REPLIED;
     },
 
     stop: (conn) => {

@@ -97,3 +97,6 @@ export const AUTH_FREE_FAILURES = 3;
 export const AUTH_MAX_DELAY_MS = 5000;
 /** Failures older than this are forgotten. */
 export const AUTH_FAILURE_WINDOW_MS = 10 * 60_000;
+
+/** A session's state card: one line saying what it does, for peers and dashboards. */
+export const STATE_CARD_MAX_CHARS = 200;

@@ -10,6 +10,7 @@ import { createHandler } from './handlers.js';
 import { STOP_GRACE_MS, logRotateBytes } from './limits.js';
 import { Logger } from './log.js';
 import { Registry } from './registry.js';
+import { Mailbox } from './mailbox.js';
 import { ScreenHost } from './screen.js';
 import { Store } from './store.js';
 import { SocketTransport, type Transport } from './transport.js';
@@ -103,6 +104,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       for (const st of [...c.streams.values()]) st.close('closed');
       c.transport.end();
     }
+    mailbox.dispose();
     registry.dispose();
     store.close();
     await screens.dispose();
@@ -117,7 +119,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     resolveExit(0);
   };
 
-  const handler = createHandler({ registry, paths, stop: () => void stop('cw stop') });
+  const mailbox = new Mailbox(registry, store, log);
+  const handler = createHandler({ registry, mailbox, paths, stop: () => void stop('cw stop') });
   const accept = (transport: Transport): Connection => {
     const conn = new Connection(transport, handler, log, VERSION, (c) => connections.delete(c));
     connections.add(conn);
@@ -141,8 +144,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       // Re-read on every upgrade so `cw token --rotate` applies at once; CODEWIRE_TOKEN pins it.
       token: () => (process.env.CODEWIRE_TOKEN ? token : (readToken(paths.home) ?? token)),
       log,
-      onConnection: (transport, socket) => {
+      onConnection: (transport, socket, peer) => {
         const conn = accept(transport);
+        // Over the network nobody is a local session, whatever token they present: they act as a remote operator.
+        conn.remotePeer = peer;
         socket.on('message', (data: Buffer, isBinary: boolean) => {
           if (!isBinary) conn.fail(new ProtocolError(ErrorCode.PROTOCOL, 'text WebSocket messages are not part of the protocol; send frames as binary messages'));
           else conn.receive(data);

@@ -1,5 +1,6 @@
 // The registry holds every session the daemon knows (running and ended), creates them and resolves names.
 import { EventEmitter } from 'node:events';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ErrorCode, SESSION_NAME_RE, type OpArgs } from '../protocol/index.js';
@@ -47,6 +48,13 @@ export interface StoredEvent {
   data: Record<string, unknown>;
 }
 
+/** Random bytes in a session's identity token: unguessable, so a sender cannot be forged by guessing. */
+const SESSION_TOKEN_BYTES = 32;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
 export class Registry {
   readonly sessions = new Map<number, Session>();
   /** 'created' | 'ended' | 'removed' with the session. */
@@ -85,6 +93,18 @@ export class Registry {
 
   running(): Session[] {
     return this.list().filter((s) => s.running);
+  }
+
+  /** The session a CW_SESSION_TOKEN belongs to, or null when no session has it. */
+  sessionByToken(token: string): Session | null {
+    const id = this._store.sessionIdByTokenHash(hashToken(token));
+    return id === null ? null : (this.sessions.get(id) ?? null);
+  }
+
+  setStateCard(s: Session, card: string | null): void {
+    this._store.setStateCard(s.id, card);
+    s.row.stateCard = card;
+    this.recordEvent(s.id, 'state.card', { card });
   }
 
   /** Resolves an id, a name or @name; a name prefers the running session, then the newest. */
@@ -162,7 +182,9 @@ export class Registry {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       log = new OutputLog(dir, this._logRotateBytes, (m) => this._hooks.logError(session, m));
-      const env = buildEnv({ base, overrides: args.env, term: chooseTerm(args.term), id, name: args.name ?? null });
+      const token = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
+      this._store.setTokenHash(id, hashToken(token));
+      const env = buildEnv({ base, overrides: args.env, term: chooseTerm(args.term), id, name: args.name ?? null, token });
       const pty = new PtyProcess(
         { file, args: cmdArgs, cwd, env, cols, rows },
         (buf) => session.handleOutput(buf),

@@ -126,10 +126,13 @@ export class Session {
 
   /** Epoch ms of the last input written by a client or `cw send` (0: never). */
   lastInputAt = 0;
+  /** Epoch ms of the last keystroke from an attached terminal: a person is typing. */
+  lastHumanInputAt = 0;
 
   write(data: Uint8Array | string, from?: SessionClient): void {
     if (!this._live) return;
     this.lastInputAt = Date.now();
+    if (from) this.lastHumanInputAt = this.lastInputAt;
     if (from && !from.readOnly && from !== this._sizeOwner) {
       this._sizeOwner = from;
       this._applySize(from.cols, from.rows);
@@ -264,6 +267,7 @@ export class Session {
       activity: r.state === 'running' ? r.activity : 'unknown',
       activitySince: r.state === 'running' ? r.activitySince : null,
       activityReason: r.state === 'running' ? r.activityReason : null,
+      stateCard: r.stateCard,
     };
   }
 }

@@ -23,6 +23,7 @@ export interface SessionRow {
   activity: Activity;
   activitySince: string | null;
   activityReason: string | null;
+  stateCard: string | null;
 }
 
 interface RawRow {
@@ -45,9 +46,69 @@ interface RawRow {
   activity: string | null;
   activity_since: string | null;
   activity_reason: string | null;
+  state_card: string | null;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+
+export type MessageKind = 'message' | 'request' | 'reply' | 'task';
+
+export interface MessageRow {
+  id: number;
+  fromSession: number | null;
+  fromLabel: string;
+  toSession: number | null;
+  toLabel: string;
+  kind: MessageKind;
+  re: number | null;
+  body: string;
+  createdAt: string;
+  state: 'queued' | 'delivered' | 'read';
+  deliveredAt: string | null;
+  readAt: string | null;
+  /** Requests: open → answered; tasks: open → done | blocked. */
+  workState: string | null;
+  closedAt: string | null;
+  result: string | null;
+}
+
+interface RawMessage {
+  id: number;
+  from_session: number | null;
+  from_label: string;
+  to_session: number | null;
+  to_label: string;
+  kind: string;
+  re: number | null;
+  body: string;
+  created_at: string;
+  state: string;
+  delivered_at: string | null;
+  read_at: string | null;
+  work_state: string | null;
+  closed_at: string | null;
+  result: string | null;
+}
+
+function toMessage(r: RawMessage): MessageRow {
+  return {
+    id: r.id,
+    fromSession: r.from_session,
+    fromLabel: r.from_label,
+    toSession: r.to_session,
+    toLabel: r.to_label,
+    kind: r.kind as MessageKind,
+    re: r.re,
+    body: r.body,
+    createdAt: r.created_at,
+    state: r.state as MessageRow['state'],
+    deliveredAt: r.delivered_at,
+    readAt: r.read_at,
+    workState: r.work_state,
+    closedAt: r.closed_at,
+    result: r.result,
+  };
+}
 
 export class Store {
   private readonly _db: Database.Database;
@@ -101,7 +162,103 @@ export class Store {
       );
       CREATE INDEX IF NOT EXISTS events_session ON events (session_id, id);
     `);
-    this._db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    // Version 2: per-session identity tokens and state cards; the durable mailbox.
+    const cols = new Set((this._db.prepare(`PRAGMA table_info(sessions)`).all() as { name: string }[]).map((c) => c.name));
+    if (!cols.has('token_hash')) this._db.exec(`ALTER TABLE sessions ADD COLUMN token_hash TEXT`);
+    if (!cols.has('state_card')) this._db.exec(`ALTER TABLE sessions ADD COLUMN state_card TEXT`);
+    this._db.exec(`
+      CREATE TABLE IF NOT EXISTS messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        from_session INTEGER, from_label TEXT NOT NULL,
+        to_session INTEGER, to_label TEXT NOT NULL,
+        kind TEXT NOT NULL, re INTEGER, body TEXT NOT NULL,
+        created_at TEXT NOT NULL, state TEXT NOT NULL, delivered_at TEXT, read_at TEXT,
+        work_state TEXT, closed_at TEXT, result TEXT
+      );
+      CREATE INDEX IF NOT EXISTS messages_to ON messages (to_session, state);
+      CREATE INDEX IF NOT EXISTS messages_re ON messages (re);
+    `);
+    this._db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+  }
+
+  setTokenHash(id: number, hash: string): void {
+    this._db.prepare(`UPDATE sessions SET token_hash = ? WHERE id = ?`).run(hash, id);
+  }
+
+  sessionIdByTokenHash(hash: string): number | null {
+    const r = this._db.prepare(`SELECT id FROM sessions WHERE token_hash = ?`).get(hash) as { id: number } | undefined;
+    return r?.id ?? null;
+  }
+
+  setStateCard(id: number, card: string | null): void {
+    this._db.prepare(`UPDATE sessions SET state_card = ? WHERE id = ?`).run(card, id);
+  }
+
+  stateCards(): Map<number, string> {
+    const rows = this._db.prepare(`SELECT id, state_card FROM sessions WHERE state_card IS NOT NULL`).all() as { id: number; state_card: string }[];
+    return new Map(rows.map((r) => [r.id, r.state_card]));
+  }
+
+  insertMessage(m: Omit<MessageRow, 'id' | 'deliveredAt' | 'readAt' | 'closedAt' | 'result'>): number {
+    const info = this._db
+      .prepare(
+        `INSERT INTO messages (from_session, from_label, to_session, to_label, kind, re, body, created_at, state, work_state)
+         VALUES (@fromSession, @fromLabel, @toSession, @toLabel, @kind, @re, @body, @createdAt, @state, @workState)`,
+      )
+      .run(m);
+    return Number(info.lastInsertRowid);
+  }
+
+  message(id: number): MessageRow | null {
+    const r = this._db.prepare(`SELECT * FROM messages WHERE id = ?`).get(id) as RawMessage | undefined;
+    return r ? toMessage(r) : null;
+  }
+
+  /** Messages addressed to a session (null: the operator), oldest first. */
+  inbox(toSession: number | null, unreadOnly: boolean, limit: number): MessageRow[] {
+    const where = toSession === null ? 'to_session IS NULL' : 'to_session = ?';
+    const rows = this._db
+      .prepare(`SELECT * FROM messages WHERE ${where} ${unreadOnly ? "AND state != 'read'" : ''} ORDER BY id LIMIT ?`)
+      .all(...(toSession === null ? [] : [toSession]), limit) as RawMessage[];
+    return rows.map(toMessage);
+  }
+
+  /** Sessions with messages not yet delivered or read, for the wake loop. */
+  pendingRecipients(): number[] {
+    return (this._db.prepare(`SELECT DISTINCT to_session FROM messages WHERE state = 'queued' AND to_session IS NOT NULL`).all() as { to_session: number }[]).map((r) => r.to_session);
+  }
+
+  markMessages(ids: number[], state: 'delivered' | 'read', at: string): void {
+    if (!ids.length) return;
+    const col = state === 'read' ? 'read_at' : 'delivered_at';
+    const stmt = this._db.prepare(
+      `UPDATE messages SET state = CASE WHEN state = 'read' THEN 'read' ELSE ? END, ${col} = COALESCE(${col}, ?) WHERE id = ?`,
+    );
+    this._db.transaction(() => {
+      for (const id of ids) stmt.run(state, at, id);
+    })();
+  }
+
+  closeWork(id: number, state: 'done' | 'blocked', result: string, at: string): void {
+    this._db.prepare(`UPDATE messages SET work_state = ?, result = ?, closed_at = ? WHERE id = ?`).run(state, result, at, id);
+  }
+
+  setWorkState(id: number, state: string): void {
+    this._db.prepare(`UPDATE messages SET work_state = ? WHERE id = ?`).run(state, id);
+  }
+
+  /** Open requests and tasks involving a session (as owner or as requester); null = the operator. */
+  openWork(session: number | null): MessageRow[] {
+    const who = session === null ? '(to_session IS NULL OR from_session IS NULL)' : '(to_session = ? OR from_session = ?)';
+    const rows = this._db
+      .prepare(`SELECT * FROM messages WHERE kind IN ('request', 'task') AND work_state IN ('open', 'blocked') AND ${who} ORDER BY id`)
+      .all(...(session === null ? [] : [session, session])) as RawMessage[];
+    return rows.map(toMessage);
+  }
+
+  replyTo(id: number): MessageRow | null {
+    const r = this._db.prepare(`SELECT * FROM messages WHERE re = ? AND kind = 'reply' ORDER BY id LIMIT 1`).get(id) as RawMessage | undefined;
+    return r ? toMessage(r) : null;
   }
 
   /** Marks sessions that were running when the previous daemon died as lost; returns their ids. */
@@ -112,7 +269,7 @@ export class Store {
   }
 
   /** Inserts a session before its process starts, so its id and log directory exist before the first byte. */
-  insertSession(s: Omit<SessionRow, 'id' | 'state' | 'exitCode' | 'signal' | 'endedAt' | 'outputBytes' | 'lastOutputAt' | 'activity' | 'activitySince' | 'activityReason'>): number {
+  insertSession(s: Omit<SessionRow, 'id' | 'state' | 'exitCode' | 'signal' | 'endedAt' | 'outputBytes' | 'lastOutputAt' | 'activity' | 'activitySince' | 'activityReason' | 'stateCard'>): number {
     const info = this._insert.run({
       name: s.name,
       command: JSON.stringify(s.command),
@@ -213,5 +370,6 @@ function toRow(r: RawRow): SessionRow {
     activity: (r.activity ?? 'unknown') as Activity,
     activitySince: r.activity_since,
     activityReason: r.activity_reason,
+    stateCard: r.state_card ?? null,
   };
 }

@@ -21,6 +21,8 @@ export const Hello = z.object({
   /** Who is speaking: 'cli', 'daemon', 'mcp', 'web'. Informational. */
   role: z.optional(z.string()),
   pid: z.optional(z.int()),
+  /** A client inside a session presents its CW_SESSION_TOKEN: the daemon, not the client, decides who speaks. */
+  sessionToken: z.optional(z.string().check(z.maxLength(256))),
 });
 export type Hello = z.infer<typeof Hello>;
 

@@ -99,12 +99,60 @@ export const OpArgs = {
     tail: z._default(z.int().check(z.minimum(0)), 20),
     follow: z._default(z.boolean(), false),
   }),
+  msg: z.object({
+    /** A session (id, name, @name), `tag:T` for every running session with the tag, or `operator`. */
+    to: z.string().check(z.minLength(1), z.maxLength(128)),
+    body: z.string(),
+    task: z._default(z.boolean(), false),
+  }),
+  request: z.object({
+    to: z.string().check(z.minLength(1), z.maxLength(128)),
+    body: z.string(),
+    timeoutMs: z._default(z.int().check(z.minimum(0), z.maximum(24 * 3600 * 1000)), 60_000),
+  }),
+  reply: z.object({ id: z.string().check(z.minLength(1), z.maxLength(32)), body: z.string() }),
+  inbox: z.object({
+    peek: z._default(z.boolean(), false),
+    all: z._default(z.boolean(), false),
+    limit: z._default(z.int().check(z.minimum(1), z.maximum(1000)), 50),
+  }),
+  work: z.object({}),
+  'work-close': z.object({
+    id: z.string().check(z.minLength(1), z.maxLength(32)),
+    state: z.enum(['done', 'blocked']),
+    text: z.string().check(z.minLength(1)),
+  }),
+  'state-set': z.object({
+    /** null clears it. */
+    card: z.nullable(z.string()),
+    /** The operator may set another session's card. */
+    session: z.optional(SessionRef),
+  }),
+  whoami: z.object({}),
+  /** Stream of messages addressed to the caller (EVENT frames of type 'message'). */
+  listen: z.object({}),
   stop: z.object({}),
   ping: z.object({}),
 } as const;
 
 export type Op = keyof typeof OpArgs;
 export type OpArgsOf<O extends Op> = z.input<(typeof OpArgs)[O]>;
+
+/** A message as clients see it (`cw inbox`, `cw listen`, `cw work`). */
+export interface MessageInfo {
+  id: string;
+  from: string;
+  fromSession: number | null;
+  to: string;
+  toSession: number | null;
+  kind: 'message' | 'request' | 'reply' | 'task';
+  re: string | null;
+  body: string;
+  createdAt: string;
+  state: string;
+  workState: string | null;
+  result: string | null;
+}
 
 export interface SessionInfo {
   id: number;
@@ -129,6 +177,11 @@ export interface SessionInfo {
   activity: Activity;
   activitySince: string | null;
   activityReason: string | null;
+  /** The session's purpose line (`cw state set`), up to 200 characters. */
+  stateCard: string | null;
+  /** Unread messages and open work it owes (filled by list and status). */
+  unread?: number;
+  owes?: number;
 }
 
 export interface ScreenResult {
@@ -154,6 +207,7 @@ export type WaitUntil = 'idle' | 'working' | 'waiting' | 'exit' | 'not-working';
 export type StreamEventOf =
   | { type: 'started'; session: SessionInfo }
   | { type: 'event'; event: EventRecord }
+  | { type: 'message'; message: MessageInfo }
   | { type: 'history-end' }
   | { type: 'exit'; session: SessionInfo }
   | { type: 'end'; reason: EndReason; message: string };

@@ -33,7 +33,10 @@ export function register(program: Command): void {
           return;
         }
         const now = Date.now();
-        const rows = [['ID', 'NAME', 'STATE', 'ACTIVITY', 'AGE', 'COMMAND']];
+        // Messages and state cards get columns only when some session has them.
+        const mail = r.sessions.some((s) => s.unread || s.owes);
+        const cards = r.sessions.some((s) => s.stateCard);
+        const rows = [['ID', 'NAME', 'STATE', 'ACTIVITY', 'AGE', ...(mail ? ['MAIL'] : []), 'COMMAND', ...(cards ? ['STATE CARD'] : [])]];
         for (const s of r.sessions) {
           rows.push([
             String(s.id),
@@ -41,7 +44,9 @@ export function register(program: Command): void {
             describeState(s),
             s.state === 'running' ? s.activity : '-',
             formatAge(now - Date.parse(s.createdAt)),
-            s.command.join(' '),
+            ...(mail ? [s.unread || s.owes ? `${s.unread ?? 0} new${s.owes ? `, owes ${s.owes}` : ''}` : '-'] : []),
+            cards ? s.command.join(' ').slice(0, 40) : s.command.join(' '),
+            ...(cards ? [s.stateCard ?? ''] : []),
           ]);
         }
         process.stdout.write(`${table(rows)}\n`);

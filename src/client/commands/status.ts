@@ -1,6 +1,6 @@
 // cw status SESSION [--json]
 import type { Command } from 'commander';
-import type { SessionInfo } from '../../protocol/index.js';
+import type { MessageInfo, SessionInfo } from '../../protocol/index.js';
 import { describeState, formatAge, printJson, withDaemon } from '../run.js';
 
 export function register(program: Command): void {
@@ -11,10 +11,10 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (ref: string, o: { json?: boolean }) => {
       await withDaemon(async (ch) => {
-        const r = (await ch.request('status', { session: ref })) as { session: SessionInfo; logError: string | null };
+        const r = (await ch.request('status', { session: ref })) as { session: SessionInfo; logError: string | null; owes: MessageInfo[]; waitsOn: MessageInfo[] };
         const s = r.session;
         if (o.json) {
-          printJson({ ...s, logError: r.logError });
+          printJson({ ...s, logError: r.logError, owes: r.owes, waitsOn: r.waitsOn });
           return;
         }
         const now = Date.now();
@@ -38,7 +38,11 @@ export function register(program: Command): void {
           ['output', `${s.outputBytes} bytes`],
           ['last output', s.lastOutputAt ? `${s.lastOutputAt} (idle ${s.idleSeconds}s)` : '-'],
           ['tags', s.tags.join(', ') || '-'],
+          ['state card', s.stateCard ?? '-'],
+          ['messages', `${s.unread ?? 0} unread`],
         ];
+        for (const m of r.owes) lines.push(['owes', `${m.id} ${m.kind} from ${m.from} (${m.workState})`]);
+        for (const m of r.waitsOn) lines.push(['waits on', `${m.id} ${m.kind} to ${m.to} (${m.workState})`]);
         if (r.logError) lines.push(['log', r.logError]);
         process.stdout.write(lines.map(([k, v]) => `${k.padEnd(12)} ${v}`).join('\n') + '\n');
       });

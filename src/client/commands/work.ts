@@ -1,0 +1,49 @@
+// cw work [--json] ; cw work done ID RESULT ; cw work block ID REASON
+import type { Command } from 'commander';
+import type { MessageInfo } from '../../protocol/messages.js';
+import { cleanBody } from '../messages-format.js';
+import { printJson, say, table, withDaemon } from '../run.js';
+
+const oneLine = (s: string, n = 60): string => {
+  const t = cleanBody(s).replace(/\s+/g, ' ').trim();
+  return [...t].length > n ? `${[...t].slice(0, n - 1).join('')}…` : t;
+};
+
+export function register(program: Command): void {
+  const work = program
+    .command('work')
+    .description('open requests and tasks: what you owe, and what you wait on')
+    .option('--json', 'print JSON: {owes, waitsOn}')
+    .action(async (o: { json?: boolean }) => {
+      await withDaemon(async (ch) => {
+        const r = (await ch.request('work', {})) as { owes: MessageInfo[]; waitsOn: MessageInfo[] };
+        if (o.json) {
+          printJson(r);
+          return;
+        }
+        if (!r.owes.length && !r.waitsOn.length) {
+          say('no open requests or tasks');
+          return;
+        }
+        const rows = [['ID', 'KIND', 'STATE', 'FROM', 'TO', 'TEXT']];
+        for (const m of [...r.owes, ...r.waitsOn]) rows.push([m.id, m.kind, m.workState ?? '-', m.from, m.to, oneLine(m.body)]);
+        process.stdout.write(`${table(rows)}\n`);
+      });
+    });
+
+  for (const state of ['done', 'block'] as const) {
+    work
+      .command(state)
+      .description(state === 'done' ? 'close a task or request you own, with its result' : 'mark a task you own as blocked, with the reason')
+      .argument('<id>', 'the task or request id, e.g. m12')
+      .argument('<text>', state === 'done' ? 'the result' : 'what blocks it')
+      .option('--json', 'print JSON')
+      .action(async (id: string, text: string, o: { json?: boolean }) => {
+        await withDaemon(async (ch) => {
+          const r = (await ch.request('work-close', { id, state: state === 'done' ? 'done' : 'blocked', text })) as { message: MessageInfo };
+          if (o.json) printJson(r.message);
+          say(`${r.message.id} ${r.message.workState}; ${r.message.from} is told`);
+        });
+      });
+  }
+}
