@@ -16,6 +16,7 @@ import { PROMPT_READY_TIMEOUT_MS, SCREEN_SCROLLBACK_LINES, STATE_CARD_MAX_CHARS 
 import { parseMessageId, view, type Identity, type Mailbox } from './mailbox.js';
 import type { MessageRow } from './store.js';
 import type { Paths } from '../common/paths.js';
+import type { WsServer } from './ws-server.js';
 
 export interface DaemonContext {
   registry: Registry;
@@ -23,6 +24,8 @@ export interface DaemonContext {
   paths: Paths;
   /** Graceful stop, after the reply to `stop` has been flushed. */
   stop(): void;
+  /** The WebSocket listener (started on loopback when none is configured), for the dashboard. */
+  ensureListener(): Promise<{ server: WsServer; url: string }>;
 }
 
 const ORDER = { running: 0, exited: 1, killed: 1, lost: 1 } as const;

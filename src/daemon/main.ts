@@ -96,7 +96,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     stopping = true;
     log.info(`stopping (${why}); ${registry.running().length} running sessions get SIGHUP`);
     server.close();
-    ws?.close();
+    for (const w of wsServers) w.server.close();
     for (const s of registry.running()) s.kill();
     const deadline = new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref());
     await Promise.race([Promise.all(registry.running().map((s) => s.whenEnded())), deadline]);
@@ -120,7 +120,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   };
 
   const mailbox = new Mailbox(registry, store, log);
-  const handler = createHandler({ registry, mailbox, paths, stop: () => void stop('cw stop') });
+  let ensureListener: () => Promise<{ server: WsServer; url: string }> = () => Promise.reject(new Error('not listening yet'));
+  const handler = createHandler({ registry, mailbox, paths, stop: () => void stop('cw stop'), ensureListener: () => ensureListener() });
   const accept = (transport: Transport): Connection => {
     const conn = new Connection(transport, handler, log, VERSION, (c) => connections.delete(c));
     connections.add(conn);
@@ -135,12 +136,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   });
 
   await listen(server, paths.socket);
-  let ws: WsServer | null = null;
-  if (listenAt) {
+  /** WebSocket listeners (for `--server` clients and the dashboard): the configured one, or one made on demand. */
+  const wsServers: { server: WsServer; url: string }[] = [];
+  const startWs = async (address: ListenAddress, tls: { cert: string; key: string } | null): Promise<{ server: WsServer; url: string }> => {
     const token = ensureToken(paths.home);
-    ws = new WsServer({
-      address: listenAt,
-      ...(config.tlsCert ? { tlsCert: config.tlsCert, tlsKey: config.tlsKey! } : {}),
+    const server = new WsServer({
+      address,
+      ...(tls ? { tlsCert: tls.cert, tlsKey: tls.key } : {}),
       // Re-read on every upgrade so `cw token --rotate` applies at once; CODEWIRE_TOKEN pins it.
       token: () => (process.env.CODEWIRE_TOKEN ? token : (readToken(paths.home) ?? token)),
       log,
@@ -156,14 +158,23 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         socket.on('error', () => {});
       },
     });
+    const bound = await server.listen();
+    const url = `${server.tls ? 'wss' : 'ws'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`;
+    log.info(`listening for remote clients on ${url}`);
+    const entry = { server, url };
+    wsServers.push(entry);
+    return entry;
+  };
+  if (listenAt) {
     try {
-      const bound = await ws.listen();
-      log.info(`listening for remote clients on ${ws.tls ? 'wss' : 'ws'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`);
+      await startWs(listenAt, config.tlsCert ? { cert: config.tlsCert, key: config.tlsKey! } : null);
     } catch (err) {
       log.error(`cannot listen on ${config.listen}: ${(err as Error).message}`);
       process.stderr.write(`cw daemon: cannot listen on ${config.listen}: ${(err as Error).message}\n`);
     }
   }
+  /** A listener for the dashboard: the configured one, else a new one on a free loopback port. */
+  ensureListener = async (): Promise<{ server: WsServer; url: string }> => wsServers[0] ?? startWs({ host: '127.0.0.1', port: 0 }, null);
   chmodSync(paths.socket, 0o600);
   writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);

@@ -2,7 +2,7 @@
 // Connection and handlers as the Unix socket. Token auth at the upgrade; TLS when a certificate is given.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -62,6 +62,16 @@ export interface WsServerOptions {
   token: () => string;
   log: Logger;
   onConnection: (transport: Transport, ws: WebSocket, peer: string) => void;
+  /**
+   * Plain HTTP requests (the web dashboard): return true when handled. Set later with setWeb(), so the
+   * dashboard can be attached to a listener that is already running.
+   */
+  http?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * An alternative to the bearer token for browsers (a session cookie), which must also check Origin and Host.
+   * Returns null when the request carries no such credential (the bearer token is then required).
+   */
+  authorize?: (req: IncomingMessage) => { ok: true } | { ok: false; problem: string } | null;
 }
 
 function digest(s: string): Buffer {
@@ -104,7 +114,8 @@ export class WsServer {
       maxPayload: MAX_FRAME_BYTES + FRAME_HEADER_BYTES,
       perMessageDeflate: false,
     });
-    this._server.on('request', (_req, res) => {
+    this._server.on('request', (req, res) => {
+      if (this._o.http?.(req, res)) return;
       res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
       res.end('codewire: connect with a WebSocket client (cw --server URL)\n');
     });
@@ -143,7 +154,10 @@ export class WsServer {
     const auth = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     let problem: string | null = null;
-    if (url.searchParams.has('token') || url.searchParams.has('access_token')) {
+    const alt = this._o.authorize?.(req) ?? null;
+    if (alt) {
+      if (!alt.ok) problem = alt.problem;
+    } else if (url.searchParams.has('token') || url.searchParams.has('access_token')) {
       problem = 'a token in the URL is refused (URLs end up in logs); send it in the Authorization: Bearer header';
     } else if (!m) {
       problem = 'missing token: send Authorization: Bearer <token> (see `cw token` on the server)';
@@ -186,6 +200,17 @@ export class WsServer {
       this._alive.set(ws, false);
       ws.ping();
     }
+  }
+
+  /** Attaches (or replaces) the dashboard's HTTP handler and cookie authorisation. */
+  setWeb(web: Pick<WsServerOptions, 'http' | 'authorize'>): void {
+    if (web.http) this._o.http = web.http;
+    if (web.authorize) this._o.authorize = web.authorize;
+  }
+
+  get address(): { host: string; port: number } | null {
+    const a = this._server.address();
+    return typeof a === 'object' && a ? { host: a.address, port: a.port } : null;
   }
 
   close(): void {
