@@ -1,7 +1,7 @@
 // Messages between sessions: durable in the database before they count as sent, read through `cw inbox`,
 // announced to an agent only by a short fixed notice typed when it is idle with an empty prompt.
 import { EventEmitter } from 'node:events';
-import { ErrorCode } from '../protocol/index.js';
+import { ErrorCode, type MessageInfo } from '../protocol/index.js';
 import { findClaudePromptBox, unbox } from './activity/rules.js';
 import { CwError, invalid } from './errors.js';
 import { isAgent, typeInto } from './input.js';
@@ -22,20 +22,6 @@ export const NOTICE_DEBOUNCE_MS = 500;
 /** Who is speaking on a connection: a session (by its token), the local operator, or a remote operator. */
 export type Identity = { kind: 'session'; session: Session } | { kind: 'operator'; label: string };
 
-export interface MessageView {
-  id: string;
-  from: string;
-  fromSession: number | null;
-  to: string;
-  toSession: number | null;
-  kind: MessageKind;
-  re: string | null;
-  body: string;
-  createdAt: string;
-  state: string;
-  workState: string | null;
-  result: string | null;
-}
 
 export const messageId = (n: number): string => `m${n}`;
 
@@ -46,7 +32,7 @@ export function parseMessageId(ref: string): number {
   return Number(m[1]);
 }
 
-export function view(m: MessageRow): MessageView {
+export function view(m: MessageRow): MessageInfo {
   return {
     id: messageId(m.id),
     from: m.fromLabel,
