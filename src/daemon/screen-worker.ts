@@ -6,9 +6,12 @@ import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 import type { ScreenSnapshot } from './screen-snapshot.js';
 import type { ToWorker, FromWorker } from './screen-messages.js';
+import { planScreenWrite } from './screen-fastpath.js';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeAddon;
+
+type Job = { kind: 'data'; buf: Uint8Array } | { kind: 'run'; fn: () => void };
 
 interface Entry {
   term: InstanceType<typeof Terminal>;
@@ -16,6 +19,14 @@ interface Entry {
   title: string;
   lastBellAt?: number;
   progress?: { state: number; value: number };
+  /**
+   * Work for this terminal in arrival order. Data is written one batch at a time: while the parser works on
+   * one batch, later chunks pile up and are written as the next batch (which the fast path may shorten).
+   * Queries and resizes wait for the data before them, so a snapshot reflects every byte posted before it.
+   */
+  jobs: Job[];
+  busy: boolean;
+  scrollback: number;
 }
 
 const port = parentPort!;
@@ -29,7 +40,7 @@ function open(id: number, cols: number, rows: number, scrollback: number): void 
   const term = new Terminal({ cols, rows, scrollback, allowProposedApi: true, convertEol: false });
   const ser = new SerializeAddon();
   term.loadAddon(ser);
-  const entry: Entry = { term, ser, title: '' };
+  const entry: Entry = { term, ser, title: '', jobs: [], busy: false, scrollback };
   // Replies to terminal queries (device attributes, cursor position): the daemon forwards them to the pty
   // only while no real terminal is attached, so nothing answers twice.
   term.onData((data) => post({ t: 'respond', id, data }));
@@ -85,52 +96,110 @@ function allLines(e: Entry, maxScrollback: number): string[] {
   return out;
 }
 
+/** True when the terminal's parser has no escape sequence half-read and the screen is a plain scrolling one. */
+function fastPathAllowed(e: Entry): boolean {
+  const core = (e.term as unknown as { _core?: { _inputHandler?: { _parser?: { currentState?: number } }; _bufferService?: { buffer?: { scrollTop: number; scrollBottom: number } } } })._core;
+  // HACK: parser state and scroll region are internal to xterm.js; without them the fast path stays off.
+  const parserState = core?._inputHandler?._parser?.currentState;
+  const buf = core?._bufferService?.buffer;
+  if (parserState !== 0 || !buf) return false;
+  const modes = e.term.modes;
+  return (
+    e.term.buffer.active.type === 'normal' &&
+    buf.scrollTop === 0 &&
+    buf.scrollBottom === e.term.rows - 1 &&
+    !modes.insertMode &&
+    !modes.originMode
+  );
+}
+
+/** Runs the next jobs of one terminal: a query or resize, or all queued data as one batch. */
+function pump(id: number, e: Entry): void {
+  while (!e.busy && e.jobs.length > 0) {
+    const first = e.jobs[0]!;
+    if (first.kind === 'run') {
+      e.jobs.shift();
+      first.fn();
+      continue;
+    }
+    let n = 0;
+    let total = 0;
+    while (n < e.jobs.length && e.jobs[n]!.kind === 'data') total += (e.jobs[n++] as { buf: Uint8Array }).buf.byteLength;
+    const parts = e.jobs.splice(0, n) as { kind: 'data'; buf: Uint8Array }[];
+    let batch: Uint8Array;
+    if (parts.length === 1) batch = parts[0]!.buf;
+    else {
+      batch = new Uint8Array(total);
+      let off = 0;
+      for (const p of parts) {
+        batch.set(p.buf, off);
+        off += p.buf.byteLength;
+      }
+    }
+    const plan = planScreenWrite(batch, fastPathAllowed(e), 2 * e.term.rows + e.scrollback + 2);
+    e.busy = true;
+    e.term.write(plan.data, () => {
+      e.busy = false;
+      post({ t: 'parsed', id, bytes: total });
+      pump(id, e);
+    });
+  }
+}
+
+function enqueue(id: number, job: Job): void {
+  const e = terms.get(id);
+  if (!e) {
+    if (job.kind === 'run') job.fn();
+    return;
+  }
+  e.jobs.push(job);
+  pump(id, e);
+}
+
 port.on('message', (m: ToWorker) => {
   switch (m.t) {
     case 'open':
       open(m.id, m.cols, m.rows, m.scrollback);
       return;
-    case 'data': {
-      const e = terms.get(m.id);
-      if (!e) return;
-      const n = m.buf.byteLength;
-      e.term.write(m.buf, () => post({ t: 'parsed', id: m.id, bytes: n }));
+    case 'data':
+      enqueue(m.id, { kind: 'data', buf: m.buf });
       return;
-    }
-    case 'resize': {
-      const e = terms.get(m.id);
-      if (e) e.term.resize(m.cols, m.rows);
+    case 'resize':
+      enqueue(m.id, { kind: 'run', fn: () => terms.get(m.id)?.term.resize(m.cols, m.rows) });
       return;
-    }
-    case 'query': {
-      const e = terms.get(m.id);
-      if (!e) {
-        post({ t: 'reply', req: m.req, value: null });
-        return;
-      }
-      // An empty write's callback runs after every earlier write is parsed.
-      e.term.write('', () => {
-        let value: unknown;
-        switch (m.what) {
-          case 'snapshot':
-            value = snapshot(e);
-            break;
-          case 'serialize':
-            value = e.ser.serialize({ scrollback: m.scrollback ?? 0 });
-            break;
-          case 'lines':
-            value = allLines(e, m.scrollback ?? 0);
-            break;
-        }
-        post({ t: 'reply', req: m.req, value });
+    case 'query':
+      enqueue(m.id, {
+        kind: 'run',
+        fn: () => {
+          const e = terms.get(m.id);
+          if (!e) {
+            post({ t: 'reply', req: m.req, value: null });
+            return;
+          }
+          let value: unknown;
+          switch (m.what) {
+            case 'snapshot':
+              value = snapshot(e);
+              break;
+            case 'serialize':
+              value = e.ser.serialize({ scrollback: m.scrollback ?? 0 });
+              break;
+            case 'lines':
+              value = allLines(e, m.scrollback ?? 0);
+              break;
+          }
+          post({ t: 'reply', req: m.req, value });
+        },
       });
       return;
-    }
-    case 'close': {
-      const e = terms.get(m.id);
-      if (e) e.term.dispose();
-      terms.delete(m.id);
+    case 'close':
+      enqueue(m.id, {
+        kind: 'run',
+        fn: () => {
+          terms.get(m.id)?.term.dispose();
+          terms.delete(m.id);
+        },
+      });
       return;
-    }
   }
 });
