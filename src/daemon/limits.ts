@@ -100,3 +100,9 @@ export const AUTH_FAILURE_WINDOW_MS = 10 * 60_000;
 
 /** A session's state card: one line saying what it does, for peers and dashboards. */
 export const STATE_CARD_MAX_CHARS = 200;
+
+/**
+ * Rows kept in the event history (activity changes, messages, sessions): about a month of a busy fleet of
+ * agents, a few tens of MB. The oldest are dropped first; messages themselves are not affected.
+ */
+export const EVENT_HISTORY_MAX_ROWS = 200_000;

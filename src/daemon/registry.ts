@@ -15,6 +15,7 @@ import {
   LAST_SCREEN_MAX_BYTES,
   logRotateBytes,
   PERSIST_INTERVAL_MS,
+  EVENT_HISTORY_MAX_ROWS,
   SCREEN_SAVE_INTERVAL_MS,
   SCREEN_SCROLLBACK_LINES,
 } from './limits.js';
@@ -76,6 +77,7 @@ export class Registry {
     const lost = _store.markLost(new Date().toISOString());
     if (lost.length) _log.info(`sessions ${lost.join(', ')} were running when the previous daemon died: marked lost`);
     for (const row of _store.allSessions()) this.sessions.set(row.id, new Session(row, this._hooks));
+    this._pruneEvents();
     this._persistTimer = setInterval(() => this.persistLive(), PERSIST_INTERVAL_MS);
     this._persistTimer.unref();
     this._screenTimer = setInterval(() => void this._saveChangedScreens(), SCREEN_SAVE_INTERVAL_MS);
@@ -324,6 +326,18 @@ export class Registry {
     this.events.emit('removed', s);
   }
 
+  /** Keeps the event history bounded (see EVENT_HISTORY_MAX_ROWS); checked at start and hourly. */
+  private _pruneEvents(): void {
+    this._persist('event history pruning', () => {
+      const dropped = this._store.pruneEvents(EVENT_HISTORY_MAX_ROWS);
+      if (dropped) this._log.info(`dropped the ${dropped} oldest events (the history keeps ${EVENT_HISTORY_MAX_ROWS})`);
+    });
+    this._pruneTimer ??= setInterval(() => this._pruneEvents(), 3600_000);
+    this._pruneTimer.unref();
+  }
+
+  private _pruneTimer: NodeJS.Timeout | undefined;
+
   /** Writes changed live counters to the database, so a crash loses at most PERSIST_INTERVAL_MS of them. */
   persistLive(): void {
     for (const s of this.running()) {
@@ -337,6 +351,7 @@ export class Registry {
 
   dispose(): void {
     clearInterval(this._persistTimer);
+    if (this._pruneTimer) clearInterval(this._pruneTimer);
     clearInterval(this._screenTimer);
     this.persistLive();
   }

@@ -256,6 +256,18 @@ export class Store {
     return rows.map(toMessage);
   }
 
+  /** The newest messages between anyone (the dashboard's messages view), oldest first. */
+  recentMessages(limit: number): MessageRow[] {
+    const rows = this._db.prepare(`SELECT * FROM (SELECT * FROM messages ORDER BY id DESC LIMIT ?) ORDER BY id`).all(limit) as RawMessage[];
+    return rows.map(toMessage);
+  }
+
+  /** Every open request and task, whoever owes it (who waits on whom). */
+  allOpenWork(): MessageRow[] {
+    const rows = this._db.prepare(`SELECT * FROM messages WHERE kind IN ('request', 'task') AND work_state IN ('open', 'blocked') ORDER BY id`).all() as RawMessage[];
+    return rows.map(toMessage);
+  }
+
   replyTo(id: number): MessageRow | null {
     const r = this._db.prepare(`SELECT * FROM messages WHERE re = ? AND kind = 'reply' ORDER BY id LIMIT 1`).get(id) as RawMessage | undefined;
     return r ? toMessage(r) : null;
@@ -324,6 +336,12 @@ export class Store {
 
   sessionRow(id: number): SessionRow {
     return toRow(this._db.prepare(`SELECT * FROM sessions WHERE id = ?`).get(id) as RawRow);
+  }
+
+  /** Deletes the oldest events beyond `keep`; returns how many went. */
+  pruneEvents(keep: number): number {
+    const r = this._db.prepare(`DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - ?`).run(keep);
+    return r.changes;
   }
 
   /** The newest `count` events (of the given sessions, or all), oldest first. */
