@@ -24,6 +24,9 @@ import { register as msg } from './commands/msg.js';
 import { register as work } from './commands/work.js';
 import { register as state } from './commands/state.js';
 import { register as listen } from './commands/listen.js';
+import { register as mcpServer } from './commands/mcp-server.js';
+import { register as ui } from './commands/ui.js';
+import { register as fleet } from './commands/fleet.js';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cw')
@@ -39,7 +42,7 @@ export async function main(argv: string[]): Promise<void> {
       'after',
       '\nSessions are named by id, name or @name. Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 124 timeout.\nEvery command that prints data takes --json. Data goes to stdout, messages to stderr.',
     );
-  for (const reg of [launch, list, attach, send, watch, logs, screen, status, wait, lastMessage, events, msg, work, state, listen, kill, rm, daemon, server, token, version]) reg(program);
+  for (const reg of [launch, list, attach, send, watch, logs, screen, status, wait, lastMessage, events, msg, work, state, listen, mcpServer, kill, rm, fleet, daemon, server, token, ui, version]) reg(program);
   for (const c of program.commands) c.exitOverride();
   program.hook('preAction', () => setGlobalOptions(program.opts<{ server?: string; token?: string }>()));
   try {

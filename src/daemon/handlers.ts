@@ -17,6 +17,7 @@ import { parseMessageId, view, type Identity, type Mailbox } from './mailbox.js'
 import type { MessageRow } from './store.js';
 import type { Paths } from '../common/paths.js';
 import type { WsServer } from './ws-server.js';
+import { webLogin } from './web/index.js';
 
 export interface DaemonContext {
   registry: Registry;
@@ -330,6 +331,14 @@ export function createHandler(ctx: DaemonContext) {
       });
       conn.reply(req.id, { me: me.label });
       return REPLIED;
+    },
+
+    ui: async () => webLogin(await ctx.ensureListener()),
+
+    messages: (_c, raw) => {
+      const a = parseArgs(OpArgs.messages, 'messages', raw);
+      const o = mailbox.overview(a.limit);
+      return { messages: o.messages.map(view), open: o.open.map(view) };
     },
 
     stop: (conn) => {

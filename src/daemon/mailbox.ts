@@ -232,6 +232,11 @@ export class Mailbox {
     });
   }
 
+  /** Recent messages between anyone and every open request and task (the dashboard's messages view). */
+  overview(limit: number): { messages: MessageRow[]; open: MessageRow[] } {
+    return { messages: this._store.recentMessages(limit), open: this._store.allOpenWork() };
+  }
+
   /** Counts for list/status: unread messages and open work per session. */
   counts(): Map<number, { unread: number; owes: number }> {
     const out = new Map<number, { unread: number; owes: number }>();

@@ -15,6 +15,7 @@ import { ScreenHost } from './screen.js';
 import { Store } from './store.js';
 import { SocketTransport, type Transport } from './transport.js';
 import { WsServer } from './ws-server.js';
+import { attachWeb } from './web/index.js';
 import { ConfigError, loadDaemonConfig, parseListen, type DaemonConfig, type ListenAddress } from '../common/config.js';
 import { ensureToken, readToken } from '../common/token.js';
 import { ErrorCode, ProtocolError } from '../protocol/index.js';
@@ -91,10 +92,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => (resolveExit = r));
 
+  /** The fleet agent (src/daemon/fleet), when config.toml has [nats]. */
+  let fleet: { stop(): Promise<void> } | null = null;
   const stop = async (why: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info(`stopping (${why}); ${registry.running().length} running sessions get SIGHUP`);
+    await fleet?.stop();
     server.close();
     for (const w of wsServers) w.server.close();
     for (const s of registry.running()) s.kill();
@@ -140,11 +144,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const wsServers: { server: WsServer; url: string }[] = [];
   const startWs = async (address: ListenAddress, tls: { cert: string; key: string } | null): Promise<{ server: WsServer; url: string }> => {
     const token = ensureToken(paths.home);
+    // Re-read on every upgrade so `cw token --rotate` applies at once; CODEWIRE_TOKEN pins it.
+    const currentToken = (): string => (process.env.CODEWIRE_TOKEN ? token : (readToken(paths.home) ?? token));
     const server = new WsServer({
       address,
       ...(tls ? { tlsCert: tls.cert, tlsKey: tls.key } : {}),
-      // Re-read on every upgrade so `cw token --rotate` applies at once; CODEWIRE_TOKEN pins it.
-      token: () => (process.env.CODEWIRE_TOKEN ? token : (readToken(paths.home) ?? token)),
+      token: currentToken,
       log,
       onConnection: (transport, socket, peer) => {
         const conn = accept(transport);
@@ -158,6 +163,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         socket.on('error', () => {});
       },
     });
+    attachWeb(server, { token: currentToken, log });
     const bound = await server.listen();
     const url = `${server.tls ? 'wss' : 'ws'}://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`;
     log.info(`listening for remote clients on ${url}`);
@@ -174,10 +180,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     }
   }
   /** A listener for the dashboard: the configured one, else a new one on a free loopback port. */
-  ensureListener = async (): Promise<{ server: WsServer; url: string }> => wsServers[0] ?? startWs({ host: '127.0.0.1', port: 0 }, null);
+  // One start at a time: two `cw ui` at once share the new listener.
+  let starting: Promise<{ server: WsServer; url: string }> | null = null;
+  ensureListener = async (): Promise<{ server: WsServer; url: string }> =>
+    wsServers[0] ?? (starting ??= startWs({ host: '127.0.0.1', port: 0 }, null).finally(() => (starting = null)));
   chmodSync(paths.socket, 0o600);
   writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);
+  // Fleet: join NATS when configured (loaded only then); it serves requests through this daemon's socket.
+  if (config.nats && !stopping) fleet = (await import('./fleet/index.js')).startFleet({ config, socketPath: paths.socket, log, listenerUrl: () => (listenAt ? (wsServers[0]?.url ?? null) : null) });
 
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -133,6 +133,10 @@ export const OpArgs = {
   listen: z.object({}),
   stop: z.object({}),
   ping: z.object({}),
+  /** The dashboard: a listener (started on loopback when none is configured) and a one-time login link. */
+  ui: z.object({}),
+  /** Recent messages between all sessions and every open request and task (the dashboard's messages view). */
+  messages: z.object({ limit: z._default(z.int().check(z.minimum(1), z.maximum(1000)), 100) }),
 } as const;
 
 export type Op = keyof typeof OpArgs;
@@ -182,6 +186,19 @@ export interface SessionInfo {
   /** Unread messages and open work it owes (filled by list and status). */
   unread?: number;
   owes?: number;
+}
+
+/** `ui`: the dashboard's address and a one-time login link (it works once, until expiresAt). */
+export interface UiResult {
+  url: string;
+  login: string;
+  expiresAt: string;
+}
+
+/** `messages`: the newest messages (oldest first) and every open request and task. */
+export interface MessagesResult {
+  messages: MessageInfo[];
+  open: MessageInfo[];
 }
 
 export interface ScreenResult {
