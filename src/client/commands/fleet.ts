@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { parseEnv } from './launch.js';
 import type { NatsConfig } from '../../common/config.js';
 import type { SessionInfo } from '../../protocol/messages.js';
 import { NODE_NAME_RE, parseNodeTarget, type DiscoverReply, type FleetSession, type PeerSeen } from '../../daemon/fleet/subjects.js';
@@ -62,16 +63,6 @@ function target(t: string): { node: string; session: string } {
   const r = parseNodeTarget(t);
   if (!r) throw usage(`'${t}' is not NODE:SESSION`, 'e.g. gpu-box:train or gpu-box:3 (`cw fleet list` shows both)');
   return r;
-}
-
-function parseEnv(entries: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const e of entries) {
-    const i = e.indexOf('=');
-    if (i <= 0) throw usage(`--env takes KEY=VALUE, got '${e}'`);
-    env[e.slice(0, i)] = e.slice(i + 1);
-  }
-  return env;
 }
 
 function withNats(c: Command): Command {

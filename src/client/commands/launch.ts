@@ -11,7 +11,7 @@ export function parseSize(v: string): { cols: number; rows: number } {
   return { cols: Number(m[1]), rows: Number(m[2]) };
 }
 
-function parseEnv(entries: string[]): Record<string, string> {
+export function parseEnv(entries: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const e of entries) {
     const i = e.indexOf('=');
