@@ -144,7 +144,7 @@ export function createHandler(ctx: DaemonContext) {
     'last-message': async (_c, raw) => {
       const a = parseArgs(OpArgs['last-message'], 'last-message', raw);
       const s = registry.resolve(a.session);
-      const lines = s.screen ? await s.screen.lines(SCREEN_SCROLLBACK_LINES) : (registry.savedScreen(s.id)?.lines ?? null);
+      const lines = s.screen ? await s.screen.lines(SCREEN_SCROLLBACK_LINES) : ((await registry.finalScreen(s.id))?.lines ?? null);
       if (!lines) throw new CwError(ErrorCode.NOT_FOUND, `session ${s.id} has no screen to read`, `its output is in \`cw logs ${s.id}\``);
       return { session: s.id, agent: s.row.agent, text: lastReply(s.row.agent as AgentKind, lines), source: 'screen' };
     },
@@ -168,7 +168,7 @@ export function createHandler(ctx: DaemonContext) {
         const r: ScreenResult = { session: s.id, cols: snap.cols, rows: snap.rows, cursor: snap.cursor, text };
         return r;
       }
-      const saved = registry.savedScreen(s.id);
+      const saved = await registry.finalScreen(s.id);
       if (!saved) throw new CwError(ErrorCode.NOT_FOUND, `session ${s.id} has no saved screen`, `its output is in \`cw logs ${s.id}\``);
       const r: ScreenResult = { session: s.id, cols: saved.cols, rows: saved.rows, cursor: saved.cursor, text: a.ansi ? saved.ansi : saved.text };
       return r;

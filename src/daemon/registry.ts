@@ -270,7 +270,11 @@ export class Registry {
     this._screenSaved.delete(s.id);
     const screen = s.takeEndedScreen();
     if (screen) {
-      void this._saveScreen(s.id, screen).finally(() => screen.close());
+      const saving = this._saveScreen(s.id, screen).finally(() => {
+        screen.close();
+        this._finalSaves.delete(s.id);
+      });
+      this._finalSaves.set(s.id, saving);
     }
   }
 
@@ -298,6 +302,15 @@ export class Registry {
     } catch (err) {
       this._log.warn(`session ${id}: could not save the last screen: ${(err as Error).message}`);
     }
+  }
+
+  /** Sessions that ended and whose last screen is being saved: readers wait for it rather than find nothing. */
+  private readonly _finalSaves = new Map<number, Promise<void>>();
+
+  /** The saved last screen of an ended session, once its final save (if one is under way) is done. */
+  async finalScreen(id: number): Promise<SavedScreen | null> {
+    await this._finalSaves.get(id);
+    return this.savedScreen(id);
   }
 
   savedScreen(id: number): SavedScreen | null {

@@ -177,6 +177,16 @@ describe('send, logs, screen, watch', () => {
     await waitFor(async () => (await h.cw(['screen', id])).stdout.includes('middle'), 'saved screen after exit');
   });
 
+  it('screen and last-message answer right after the end (they wait for the final screen save)', async () => {
+    for (let i = 0; i < 3; i++) {
+      const id = (await h.ok(['launch', '--', 'printf', `final-screen-${i}`])).trim();
+      expect((await h.cw(['wait', id, '--until', 'exit', '--timeout', '20'])).code).toBe(0);
+      const r = await h.cw(['screen', id]);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(`final-screen-${i}\n`);
+    }
+  });
+
   it('watch streams until the session ends (exit 0), prints history of ended sessions, times out with 124', async () => {
     const id = (await h.ok(['launch', '--', 'bash', '-c', 'echo one; read x; echo two'])).trim();
     const w = h.spawn(['watch', id]);
