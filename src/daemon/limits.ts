@@ -80,6 +80,9 @@ export const ATTACH_SCROLLBACK_LINES = 1000;
 /** Graceful stop: how long `cw stop` waits for sessions to end after SIGHUP before the daemon exits anyway. */
 export const STOP_GRACE_MS = 3000;
 
+/** Graceful stop: how long clients get to read what is queued for them before their connections are cut. */
+export const STOP_FLUSH_MS = 1000;
+
 /** Bytes of the last screen kept in the database for exited and lost sessions (`cw screen` after the end). */
 export const LAST_SCREEN_MAX_BYTES = 256 * 1024;
 

@@ -7,7 +7,7 @@ import { daemonLockName, ensurePrivateDir, resolvePaths, type Paths } from '../c
 import { VERSION } from '../common/version.js';
 import { Connection } from './connection.js';
 import { createHandler } from './handlers.js';
-import { STOP_GRACE_MS, logRotateBytes } from './limits.js';
+import { STOP_FLUSH_MS, STOP_GRACE_MS, logRotateBytes } from './limits.js';
 import { Logger } from './log.js';
 import { Registry } from './registry.js';
 import { Mailbox } from './mailbox.js';
@@ -108,6 +108,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       for (const st of [...c.streams.values()]) st.close('closed');
       c.transport.end();
     }
+    // A client that stopped reading (a suspended `cw watch`) would keep its socket, and so the daemon, alive:
+    // whatever has not flushed by then is cut.
+    setTimeout(() => {
+      for (const c of connections) c.transport.destroy();
+    }, STOP_FLUSH_MS).unref();
     mailbox.dispose();
     registry.dispose();
     store.close();

@@ -153,6 +153,19 @@ describe('daemon', () => {
     expect(s.state).toBe('killed');
   });
 
+  it('stop does not wait forever for a client that stopped reading', { timeout: 30_000 }, async () => {
+    const h = home();
+    const id = (await h.ok(['launch', '--', 'bash', '-c', 'echo started; exec sleep 300'])).trim();
+    const watcher = h.spawn(['watch', id]);
+    await waitFor(async () => (await h.json<SessionInfo>(['status', id])).outputBytes > 0, 'output');
+    watcher.kill('SIGSTOP');
+    const pid = h.daemonPid()!;
+    const r = await h.cw(['stop']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(alive(pid)).toBe(false);
+    watcher.kill('SIGCONT');
+  });
+
   it('answers a client of another protocol version with one line saying what to run', async () => {
     const h = home();
     await h.ok(['start']);

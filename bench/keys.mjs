@@ -1,0 +1,114 @@
+// 4. Keystroke round trip: one character written into an outer pty until it comes back on that pty, through
+// `cw attach`, through `tmux attach`, and with no multiplexer (the outer pty runs the program itself).
+// The program is `cat` with the tty in raw mode without echo, so the character travels to the program and back.
+import pty from 'node-pty';
+import { CwHome, Tmux, cwPath, envNoCA, fmt, fmtRange, fmtRatio, median, now, percentile, sleep, track } from './lib.mjs';
+
+const PROGRAM = 'stty raw -echo; exec cat';
+const CHARS = 'abcdefghijklmnopqrstuvwxyz';
+// Escape sequences (CSI, OSC, two-byte ESC) are removed before looking for the typed character.
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()*+][0-9A-Za-z]|\x1b[=>78DEHMNOZc]/g;
+
+class Outer {
+  constructor(name, file, args, env) {
+    this.name = name;
+    this.p = pty.spawn(file, args, { name: 'xterm-256color', cols: 120, rows: 40, env });
+    track({ kill: () => this.p.kill('SIGKILL'), once: () => {} });
+    this.buf = '';
+    this.lastData = now();
+    this.waiter = null;
+    this.p.onData((d) => {
+      this.buf += d;
+      this.lastData = now();
+      if (this.waiter) this.waiter();
+    });
+    this.exited = false;
+    this.p.onExit(() => (this.exited = true));
+  }
+  /** Waits until nothing arrived for `quietMs` (at most `maxMs`). */
+  async quiet(quietMs = 300, maxMs = 5000) {
+    const t0 = now();
+    while (now() - this.lastData < quietMs && now() - t0 < maxMs) await sleep(20);
+  }
+  /** Writes `ch` and resolves with the ms until `ch` shows up in the output (escape sequences ignored), or null. */
+  key(ch, timeoutMs = 3000) {
+    this.buf = '';
+    return new Promise((res) => {
+      let timer = null;
+      const done = (v) => {
+        this.waiter = null;
+        clearTimeout(timer);
+        res(v);
+      };
+      const t0 = now();
+      this.waiter = () => {
+        if (this.buf.replace(ESCAPES, '').includes(ch)) done(now() - t0);
+      };
+      timer = setTimeout(() => done(null), timeoutMs);
+      this.p.write(ch);
+    });
+  }
+  kill() {
+    try {
+      this.p.kill();
+    } catch {}
+  }
+}
+
+export async function keys({ quick, log }) {
+  const K = quick ? 60 : 200;
+  const WARMUP = 10;
+  const failures = [];
+  const home = new CwHome();
+  const tmux = new Tmux();
+  const outers = [];
+  try {
+    await home.start();
+    const { id } = await home.launch(['sh', '-c', PROGRAM]);
+    await tmux.start(PROGRAM);
+    outers.push(new Outer('direct pty (no multiplexer)', 'sh', ['-c', PROGRAM], envNoCA()));
+    outers.push(new Outer('tmux attach', 'tmux', tmux.args(['attach', '-t', 'main']), envNoCA()));
+    outers.push(new Outer('cw attach', process.execPath, [cwPath(), 'attach', String(id)], home.env()));
+    for (const o of outers) {
+      await o.quiet();
+      let ok = false;
+      for (let i = 0; i < 5 && !ok; i++) ok = (await o.key('Q', 2000)) !== null;
+      if (!ok) throw new Error(`keys: ${o.name} never echoed a probe character`);
+      await o.quiet(100);
+    }
+    log(`  ${K} keystrokes per variant (+${WARMUP} warm-up), interleaved...`);
+    const ms = outers.map(() => []);
+    let lost = outers.map(() => 0);
+    for (let k = 0; k < K + WARMUP; k++) {
+      const ch = CHARS[k % CHARS.length];
+      for (let i = 0; i < outers.length; i++) {
+        const v = await outers[i].key(ch);
+        if (v === null) lost[i]++;
+        else if (k >= WARMUP) ms[i].push(v);
+        await sleep(5);
+      }
+    }
+    outers.forEach((o, i) => {
+      if (lost[i]) failures.push({ baseline: i !== 2, text: `keys ${o.name}: ${lost[i]} keystroke(s) never came back within 3 s` });
+    });
+    const tmuxMed = median(ms[1]);
+    const rows = outers.map((o, i) => [o.name, fmt(median(ms[i]), 2), fmt(percentile(ms[i], 90), 2), fmtRange(ms[i], 2), fmtRatio(median(ms[i]) / tmuxMed)]);
+    const cwMed = median(ms[2]);
+    return {
+      title: '4. Keystroke round trip',
+      intro: `One character written into an outer pty (node-pty, 120x40) until it is read back from that pty, ${K} keystrokes per variant after ${WARMUP} warm-up, ` +
+        'interleaved keystroke by keystroke, 5 ms apart. The program is `sh -c \'stty raw -echo; exec cat\'` (cat echoes; the tty does not). ' +
+        'cw attach: the outer pty runs `cw attach ID`; tmux: `tmux attach`; direct: the outer pty runs the program itself.',
+      tables: [{ headers: ['path', 'median ms', 'p90 ms', 'min–max ms', '× tmux'], rows }],
+      targets: [{
+        name: 'keystroke round trip through cw attach ≤ tmux attach', ratio: cwMed / tmuxMed, limit: 1, cmp: '<=',
+        detail: `cw ${fmt(cwMed, 2)} ms vs tmux ${fmt(tmuxMed, 2)} ms median (p90 ${fmt(percentile(ms[2], 90), 2)} vs ${fmt(percentile(ms[1], 90), 2)})`,
+      }],
+      failures,
+    };
+  } finally {
+    for (const o of outers) o.kill();
+    home.dispose();
+    tmux.dispose();
+  }
+}
