@@ -47,7 +47,7 @@ describe('an agent-like program', () => {
   });
 
   it('--if-idle refuses with exit 3 while the agent works, and sends when idle', { timeout: 60_000 }, async () => {
-    await h.ok(['send', 'fc', 'a longer task']);
+    await h.ok(['send', 'fc', 'a longer task, slowly']);
     await waitFor(async () => (await status('fc')).activity === 'working', 'working');
     const refused = await h.cw(['send', 'fc', 'interrupting text', '--if-idle']);
     expect(refused.code).toBe(3);
