@@ -137,6 +137,8 @@ describe('messages', () => {
     expect(big.code).toBe(1);
     expect(big.stderr).toContain('the limit is 16384');
     expect(big.stderr).toContain('send the path');
+    // Both agents read the broadcast in a turn of their own; type the next prompt once that turn is over.
+    for (const m of r) await waitFor(async () => (await msgEvents(m.id)).includes('message.read'), `broadcast ${m.id} read`, 30_000);
     await h.ok(['wait', 'auth', '--until', 'idle', '--timeout', '20']);
     await h.ok(['send', 'auth', 'card: refactoring the token refresh path']);
     await waitFor(async () => (await status('auth')).stateCard === 'refactoring the token refresh path', 'state card');
