@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionInfo } from '../../src/protocol/index.js';
-import { exitOf, makeHome, waitFor, waitForOutput, type Home } from '../support/harness.js';
+import { execFileSync } from 'node:child_process';
+import { CW, exitOf, makeHome, waitFor, waitForOutput, type Home } from '../support/harness.js';
 
 let h: Home;
 beforeAll(async () => {
@@ -175,6 +176,16 @@ describe('send, logs, screen, watch', () => {
     await h.ok(['send', id, '']);
     await waitEnded(id);
     await waitFor(async () => (await h.cw(['screen', id])).stdout.includes('middle'), 'saved screen after exit');
+  });
+
+  it('a reader that goes away early (| head) ends cw quietly with exit 0', async () => {
+    const id = (await h.ok(['launch', '--', 'seq', '1', '200000'])).trim();
+    await h.ok(['wait', id, '--until', 'exit', '--timeout', '20']);
+    const out = execFileSync('bash', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(CW)} logs ${id} | head -1; echo "cw=\${PIPESTATUS[0]}"`], {
+      env: h.env,
+      encoding: 'utf8',
+    });
+    expect(out).toBe('1\ncw=0\n');
   });
 
   it('screen and last-message answer right after the end (they wait for the final screen save)', async () => {
