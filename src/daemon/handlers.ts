@@ -57,6 +57,19 @@ export function createHandler(ctx: DaemonContext) {
     return { kind: 'operator', label: 'operator' };
   };
 
+  /**
+   * The sender of a message. `via` (a fleet node relaying NODE:SESSION from another machine) is accepted only
+   * from the local operator (the node's own fleet agent), and shown as `fleet:NODE:SESSION`.
+   */
+  const sender = (conn: Connection, via: string | undefined): Identity => {
+    const who = identity(conn);
+    if (via === undefined) return who;
+    if (who.kind !== 'operator' || who.label !== 'operator') {
+      throw new CwError(ErrorCode.REFUSED, 'only the local operator (a fleet node) may relay a message for another machine');
+    }
+    return { kind: 'operator', label: `fleet:${via}` };
+  };
+
   /** list/status extras: state card is on the row; unread and owed counts come from the mailbox. */
   const withCounts = (infos: SessionInfo[]): SessionInfo[] => {
     const counts = mailbox.counts();
@@ -247,13 +260,13 @@ export function createHandler(ctx: DaemonContext) {
 
     msg: (conn, raw) => {
       const a = parseArgs(OpArgs.msg, 'msg', raw);
-      const sent = mailbox.send(identity(conn), a.to, a.task ? 'task' : 'message', a.body);
+      const sent = mailbox.send(sender(conn, a.via), a.to, a.task ? 'task' : 'message', a.body);
       return { messages: sent.map((m) => ({ ...view(m), ...mailbox.outlook(m) })) };
     },
 
     request: async (conn, raw) => {
       const a = parseArgs(OpArgs.request, 'request', raw);
-      const sent = mailbox.send(identity(conn), a.to, 'request', a.body);
+      const sent = mailbox.send(sender(conn, a.via), a.to, 'request', a.body);
       if (sent.length !== 1) throw invalid('a request goes to one session', 'use `cw msg tag:T` to broadcast');
       const req = sent[0]!;
       const reply = await mailbox.waitReply(req.id, a.timeoutMs, conn.whenClosed);

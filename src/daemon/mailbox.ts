@@ -170,7 +170,7 @@ export class Mailbox {
     if (original.toSession !== me.session) {
       throw new CwError(ErrorCode.REFUSED, `only ${original.toLabel}, the recipient of ${messageId(id)}, can reply to it`, 'reply from inside that session');
     }
-    if (original.fromSession === null && original.fromLabel !== 'operator' && !original.fromLabel.startsWith('remote:')) {
+    if (original.fromSession === null && original.fromLabel !== 'operator' && !/^(remote|fleet):/.test(original.fromLabel)) {
       throw invalid(`${messageId(id)} has no sender to reply to`);
     }
     const target = original.fromSession === null ? 'operator' : String(original.fromSession);

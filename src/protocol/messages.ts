@@ -3,6 +3,8 @@ import * as z from 'zod/mini';
 
 /** Session names: safe in paths, URLs and NATS subject tokens. */
 export const SESSION_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
+/** The sender a fleet node vouches for: NODE:SESSION-LABEL, safe to show in notices and lists. */
+export const VIA_RE = /^[a-zA-Z0-9_-]{1,64}:[a-zA-Z0-9._@-]{1,64}$/;
 export const TAG_RE = /^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,63}$/;
 
 /** A session as named on the command line: id, name, or @name. Resolved by the daemon. */
@@ -104,11 +106,14 @@ export const OpArgs = {
     to: z.string().check(z.minLength(1), z.maxLength(128)),
     body: z.string(),
     task: z._default(z.boolean(), false),
+    /** Set by a fleet node relaying a message from another machine ("NODE:SESSION"); local operator only. */
+    via: z.optional(z.string().check(z.regex(VIA_RE))),
   }),
   request: z.object({
     to: z.string().check(z.minLength(1), z.maxLength(128)),
     body: z.string(),
     timeoutMs: z._default(z.int().check(z.minimum(0), z.maximum(24 * 3600 * 1000)), 60_000),
+    via: z.optional(z.string().check(z.regex(VIA_RE))),
   }),
   reply: z.object({ id: z.string().check(z.minLength(1), z.maxLength(32)), body: z.string() }),
   inbox: z.object({

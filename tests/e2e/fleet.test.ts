@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, createServer } from 'node:net';
 import { join } from 'node:path';
 import pty from 'node-pty';
-import { CW, makeHome, waitFor, type Home } from '../support/harness.js';
+import { CW, exitOf, makeHome, waitFor, type Home } from '../support/harness.js';
 
 const HEARTBEAT_MS = 500;
 const EXPIRY_MS = 2_000;
@@ -216,6 +216,34 @@ describe('fleet over a real nats-server', () => {
     expect(bad.code).toBe(2);
     // The client never needed a daemon of its own.
     expect(client.daemonPid()).toBeNull();
+  });
+
+  it('messages and requests cross nodes over NATS: stored by the receiving daemon, answered from inside the session', { timeout: 60_000 }, async () => {
+    const auth = { token: TOKEN };
+    const nats = await startNats(auth);
+    const alpha = await startNode('alpha', nats, auth);
+    const beta = await startNode('beta', nats, auth);
+    await beta.home.ok(['launch', '--name', 'sh', '--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile']);
+    await alpha.home.ok(['launch', '--name', 'asker', '--', 'sleep', '300']);
+    const sent = JSON.parse(await alpha.home.ok(['msg', 'beta:sh', 'hello from alpha', '--json'])) as { id: string; from: string; to: string }[];
+    expect(sent[0]).toMatchObject({ from: 'fleet:alpha:operator', to: 'sh' });
+    const events = async (): Promise<{ type: string; data: Record<string, unknown> }[]> =>
+      (await beta.home.ok(['events', '--tail', '200', '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect((await events()).some((e) => e.type === 'message.sent' && e.data.from === 'fleet:alpha:operator')).toBe(true);
+    // A request waits over NATS for the reply typed inside the session on beta.
+    const asking = alpha.home.spawn(['request', 'beta:sh', 'which port?', '--timeout', '30']);
+    let out = '';
+    asking.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const reqId = await waitFor(async () => (await events()).find((e) => e.type === 'message.sent' && e.data.kind === 'request')?.data.id as string | undefined, 'the request on beta');
+    await beta.home.ok(['send', 'sh', `${process.execPath} ${CW} reply ${reqId} "port 8443"`]);
+    expect(await exitOf(asking)).toBe(0);
+    expect(out).toBe('port 8443\n');
+    // Refusal and timeout travel back with their exit codes.
+    const unknown = await alpha.home.cw(['msg', 'beta:nosuch', 'x']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("session 'nosuch' not found");
+    expect((await alpha.home.cw(['request', 'beta:sh', 'anyone?', '--timeout', '1'])).code).toBe(124);
+    await stopNats(nats);
   });
 
   it('attaches to a session on another node through a pty, over its URL, with the node token', { timeout: 60_000 }, async () => {

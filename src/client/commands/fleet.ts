@@ -337,3 +337,55 @@ async function attachOver(url: string, session: string, o: { token: string | und
     return reportError(err);
   }
 }
+
+/** True when NODE:SESSION messages should cross the fleet: a node-shaped prefix and NATS configured here. */
+export async function fleetConfigured(targetText: string): Promise<boolean> {
+  if (!parseNodeTarget(targetText) || targetText.startsWith('tag:')) return false;
+  const { loadDaemonConfig } = await import('../../common/config.js');
+  const { codewireHome } = await import('../../common/paths.js');
+  try {
+    return !!loadDaemonConfig(codewireHome()).nats || !!process.env.CODEWIRE_NATS_URL;
+  } catch {
+    return false; // a broken config.toml is reported by the command that needs it
+  }
+}
+
+/**
+ * Sends a message or a request to NODE:SESSION over NATS. The sender is who this machine's daemon says we are
+ * (a session, by its token, or the operator), named NODE:LABEL with this machine's node name; the receiving
+ * node stores it as `fleet:NODE:LABEL`. `cw request` waits for the reply over the same NATS request.
+ */
+export async function fleetDeliver(
+  kind: 'msg' | 'request',
+  targetText: string,
+  body: string,
+  o: { task?: boolean; timeoutMs?: number },
+): Promise<unknown> {
+  const { node, session } = target(targetText);
+  const { openChannel } = await import('../run.js');
+  const ch = await openChannel();
+  let label: string;
+  try {
+    const who = (await ch.request('whoami', {})) as { kind: string; session?: SessionInfo; label?: string };
+    label = who.session ? (who.session.name ?? String(who.session.id)) : 'operator';
+  } finally {
+    ch.end();
+  }
+  const { loadDaemonConfig } = await import('../../common/config.js');
+  const { codewireHome } = await import('../../common/paths.js');
+  const { hostname } = await import('node:os');
+  const { nodeNameFromHostname } = await import('../../daemon/fleet/subjects.js');
+  const me = loadDaemonConfig(codewireHome()).name ?? nodeNameFromHostname(hostname());
+  const from = `${me}:${label.replace(/[^a-zA-Z0-9._@-]/g, '-').slice(0, 64)}`;
+  const cfg = await natsConfig({});
+  const r = await import('../../daemon/fleet/requester.js');
+  const nc = await r.connectFleet(cfg);
+  try {
+    if (kind === 'msg') return await r.ask(nc, node, 'msg', { to: session, body, task: !!o.task, from });
+    const timeoutMs = o.timeoutMs ?? 60_000;
+    // The node waits up to timeoutMs for the reply; we wait a little longer for the node's answer.
+    return await r.ask(nc, node, 'request', { to: session, body, timeoutMs, from }, timeoutMs + 5000);
+  } finally {
+    await nc.close().catch(() => {});
+  }
+}

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { MessageInfo } from '../../protocol/messages.js';
 import { ExitCode } from '../errors.js';
 import { formatMessage } from '../messages-format.js';
-import { printJson, routeTarget, say, usage, withDaemon, writeOut } from '../run.js';
+import { isRemote, printJson, routeTarget, say, usage, withDaemon, writeOut } from '../run.js';
 
 async function bodyFrom(text: string | undefined, stdin: boolean | undefined): Promise<string> {
   if (text !== undefined && stdin) throw usage('give the text as an argument or with --stdin, not both');
@@ -29,8 +29,10 @@ export function register(program: Command): void {
     .action(async (target: string, text: string | undefined, o: { task?: boolean; stdin?: boolean; json?: boolean }) => {
       const body = await bodyFrom(text, o.stdin);
       const to = await routeTarget(target);
+      const { fleetConfigured, fleetDeliver } = await import('./fleet.js');
+      const overFleet = to === target && !isRemote() && (await fleetConfigured(target));
       await withDaemon(async (ch) => {
-        const r = (await ch.request('msg', { to, body, task: !!o.task })) as { messages: Sent[] };
+        const r = (overFleet ? await fleetDeliver('msg', target, body, { task: !!o.task }) : await ch.request('msg', { to, body, task: !!o.task })) as { messages: Sent[] };
         if (o.json) printJson(r.messages);
         for (const m of r.messages) {
           if (!o.json) process.stdout.write(`${m.id}\n`);
@@ -53,8 +55,11 @@ export function register(program: Command): void {
       const secs = Number(o.timeout);
       if (!Number.isFinite(secs) || secs < 0) throw usage(`--timeout takes seconds, got '${o.timeout}'`);
       const to = await routeTarget(target);
+      const { fleetConfigured, fleetDeliver } = await import('./fleet.js');
+      const overFleet = to === target && !isRemote() && (await fleetConfigured(target));
+      const timeoutMs = Math.round(secs * 1000);
       await withDaemon(async (ch) => {
-        const r = (await ch.request('request', { to, body, timeoutMs: Math.round(secs * 1000) })) as { request: MessageInfo; reply: MessageInfo };
+        const r = (overFleet ? await fleetDeliver('request', target, body, { timeoutMs }) : await ch.request('request', { to, body, timeoutMs })) as { request: MessageInfo; reply: MessageInfo };
         if (o.json) printJson(r);
         else await writeOut(`${r.reply.body}\n`);
         return ExitCode.OK;

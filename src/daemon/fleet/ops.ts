@@ -118,3 +118,29 @@ registerFleetOp('kill', async (ctx, args) => {
 registerFleetOp('screen', async (ctx, args) => (await ctx.channel()).request('screen', { session: str(args, 'session'), ansi: args.ansi === true }));
 
 registerFleetOp('last-message', async (ctx, args) => (await ctx.channel()).request('last-message', { session: str(args, 'session') }));
+
+/** Longest a relayed request may wait for its reply: the asker's NATS request waits a little longer. */
+export const FLEET_REQUEST_MAX_MS = 10 * 60_000;
+
+function via(args: Record<string, unknown>): string {
+  const from = str(args, 'from');
+  if (!/^[a-zA-Z0-9_-]{1,64}:[a-zA-Z0-9._@-]{1,64}$/.test(from)) throw new FleetError('invalid_argument', `'from' must be NODE:SESSION, got '${from}'`);
+  return from;
+}
+
+// Cross-node messaging: a message from another machine is stored here, by this node's own daemon, with the
+// sender the requesting node vouches for (shown as fleet:NODE:SESSION). Same checks and delivery as local mail.
+registerFleetOp('msg', async (ctx, args) => {
+  const from = via(args);
+  const r = await (await ctx.channel()).request('msg', { to: str(args, 'to'), body: str(args, 'body'), task: args.task === true, via: from });
+  ctx.audit(`message from ${from} to ${String(args.to)}`);
+  return r;
+});
+
+registerFleetOp('request', async (ctx, args) => {
+  const from = via(args);
+  const t = Number(args.timeoutMs ?? 60_000);
+  const timeoutMs = Number.isFinite(t) ? Math.max(0, Math.min(FLEET_REQUEST_MAX_MS, Math.round(t))) : 60_000;
+  ctx.audit(`request from ${from} to ${String(args.to)}`);
+  return (await ctx.channel()).request('request', { to: str(args, 'to'), body: str(args, 'body'), timeoutMs, via: from });
+});

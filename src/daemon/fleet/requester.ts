@@ -45,18 +45,18 @@ function exitCodeFor(code: string): number {
 }
 
 /** One request to one node; a node that is gone fails at once, a hung one after FLEET_REQUEST_TIMEOUT_MS. */
-export async function ask(nc: NatsConnection, node: string, op: string, args: Record<string, unknown>): Promise<unknown> {
+export async function ask(nc: NatsConnection, node: string, op: string, args: Record<string, unknown>, timeoutMs = FLEET_REQUEST_TIMEOUT_MS): Promise<unknown> {
   if (!NODE_NAME_RE.test(node)) throw new ClientError(`'${node}' is not a node name (1-64 of [a-zA-Z0-9_-])`, 'see `cw fleet list`', ExitCode.USAGE, 'usage');
   let text: string;
   try {
-    const m = await nc.request(nodeSubject(node, op), JSON.stringify(args), { timeout: FLEET_REQUEST_TIMEOUT_MS });
+    const m = await nc.request(nodeSubject(node, op), JSON.stringify(args), { timeout: timeoutMs });
     text = m.string();
   } catch (err) {
     if (isNoResponders(err)) {
       throw new ClientError(`node '${node}' is not in the fleet: no daemon answers as '${node}' on NATS`, 'see `cw fleet list`', ExitCode.UNREACHABLE, 'unreachable');
     }
     if (isTimeout(err)) {
-      throw new ClientError(`node '${node}' did not answer within ${FLEET_REQUEST_TIMEOUT_MS / 1000}s`, 'it may be overloaded or cut off; see `cw fleet list`', ExitCode.UNREACHABLE, 'unreachable');
+      throw new ClientError(`node '${node}' did not answer within ${Math.round(timeoutMs / 1000)}s`, 'it may be overloaded or cut off; see `cw fleet list`', ExitCode.UNREACHABLE, 'unreachable');
     }
     throw new ClientError(`request to node '${node}' failed: ${(err as Error).message}`, undefined, ExitCode.UNREACHABLE, 'unreachable');
   }
