@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { loadDaemonConfig } from '../../src/common/config.js';
-import { nodeNameFromHostname, parseNodeTarget, nodeSubject, NODE_NAME_RE } from '../../src/daemon/fleet/subjects.js';
+import { nodeNameFromHostname, parseNodeTarget, nodeSubject, NODE_NAME_RE } from '../../src/common/fleet/subjects.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -7,13 +7,13 @@ import type { Command } from 'commander';
 import { parseEnv } from './launch.js';
 import type { NatsConfig } from '../../common/config.js';
 import type { SessionInfo } from '../../protocol/messages.js';
-import { NODE_NAME_RE, parseNodeTarget, type DiscoverReply, type FleetSession, type PeerSeen } from '../../daemon/fleet/subjects.js';
+import { NODE_NAME_RE, parseNodeTarget, type DiscoverReply, type FleetSession, type PeerSeen } from '../../common/fleet/subjects.js';
 import { ClientError, ExitCode } from '../errors.js';
 import { keyBytes } from '../keys.js';
 import { collect, formatAge, printJson, reportError, say, table, usage } from '../run.js';
 
-type NatsConnection = Awaited<ReturnType<typeof import('../../daemon/fleet/requester.js').connectFleet>>;
-type Requester = typeof import('../../daemon/fleet/requester.js');
+type NatsConnection = Awaited<ReturnType<typeof import('../fleet-requester.js').connectFleet>>;
+type Requester = typeof import('../fleet-requester.js');
 
 interface FleetOpts {
   nats?: string;
@@ -47,7 +47,7 @@ async function withFleet(o: FleetOpts, body: (nc: NatsConnection, r: Requester) 
   let nc: NatsConnection | null = null;
   try {
     const cfg = await natsConfig(o);
-    const r = await import('../../daemon/fleet/requester.js');
+    const r = await import('../fleet-requester.js');
     nc = await r.connectFleet(cfg);
     code = (await body(nc, r)) ?? ExitCode.OK;
   } catch (err) {
@@ -374,11 +374,11 @@ export async function fleetDeliver(
   const { loadDaemonConfig } = await import('../../common/config.js');
   const { codewireHome } = await import('../../common/paths.js');
   const { hostname } = await import('node:os');
-  const { nodeNameFromHostname } = await import('../../daemon/fleet/subjects.js');
+  const { nodeNameFromHostname } = await import('../../common/fleet/subjects.js');
   const me = loadDaemonConfig(codewireHome()).name ?? nodeNameFromHostname(hostname());
   const from = `${me}:${label.replace(/[^a-zA-Z0-9._@-]/g, '-').slice(0, 64)}`;
   const cfg = await natsConfig({});
-  const r = await import('../../daemon/fleet/requester.js');
+  const r = await import('../fleet-requester.js');
   const nc = await r.connectFleet(cfg);
   try {
     if (kind === 'msg') return await r.ask(nc, node, 'msg', { to: session, body, task: !!o.task, from });

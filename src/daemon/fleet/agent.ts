@@ -11,7 +11,7 @@ import type { DaemonConfig, NatsConfig } from '../../common/config.js';
 import { VERSION } from '../../common/version.js';
 import type { SessionInfo } from '../../protocol/messages.js';
 import type { Logger } from '../log.js';
-import { classifyNatsError, connect, describeServers, natsOptions, type NatsConnection } from './nats.js';
+import { classifyNatsError, connect, describeServers, natsOptions, type NatsConnection } from '../../common/fleet/nats.js';
 import { FleetError, fleetOp, type FleetOpContext } from './ops.js';
 import {
   ANNOUNCE_WILDCARD,
@@ -41,7 +41,7 @@ import {
   type FleetSession,
   type NodeInfo,
   type PeerSeen,
-} from './subjects.js';
+} from '../../common/fleet/subjects.js';
 
 export interface FleetAgentOptions {
   config: DaemonConfig & { nats: NatsConfig };

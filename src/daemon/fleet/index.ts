@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import { FleetAgent } from './agent.js';
 
 export { registerFleetOp, FleetError, type FleetOp, type FleetOpContext } from './ops.js';
-export { FLEET_MESSAGE_OP } from './subjects.js';
+export { FLEET_MESSAGE_OP } from '../../common/fleet/subjects.js';
 
 /** Joins the fleet when config.toml has [nats] (and not [fleet] join = false); null otherwise. Never throws: NATS
  * problems are logged and retried by the agent. */

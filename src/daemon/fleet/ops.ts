@@ -4,7 +4,7 @@
 import type { Channel } from '../../client/channel.js';
 import { keyBytes } from '../../client/keys.js';
 import type { OpArgsOf, SessionInfo } from '../../protocol/messages.js';
-import type { NodeInfo } from './subjects.js';
+import type { NodeInfo } from '../../common/fleet/subjects.js';
 
 export interface FleetOpContext {
   node: string;

@@ -1,9 +1,9 @@
 // The requesting side of the fleet (`cw fleet`): connect to NATS straight from the CLI (no local daemon needed),
 // discover nodes by scatter-gather, send per-node requests. Loaded only by the fleet command.
 import { createInbox } from '@nats-io/transport-node';
-import type { NatsConfig } from '../../common/config.js';
-import { ClientError, ExitCode } from '../../client/errors.js';
-import { classifyNatsError, connect, describeServers, isNoResponders, isTimeout, natsOptions, type NatsConnection } from './nats.js';
+import type { NatsConfig } from '../common/config.js';
+import { ClientError, ExitCode } from './errors.js';
+import { classifyNatsError, connect, describeServers, isNoResponders, isTimeout, natsOptions, type NatsConnection } from '../common/fleet/nats.js';
 import {
   DISCOVER_SUBJECT,
   FLEET_CONNECT_TIMEOUT_MS,
@@ -15,7 +15,7 @@ import {
   type DiscoverReply,
   type FleetReply,
   type PeerSeen,
-} from './subjects.js';
+} from '../common/fleet/subjects.js';
 
 export async function connectFleet(cfg: NatsConfig): Promise<NatsConnection> {
   const where = describeServers(cfg);

@@ -2,7 +2,7 @@
 // Loaded lazily by both (the NATS client never weighs on `cw list`).
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import type { NatsConfig } from '../../common/config.js';
+import type { NatsConfig } from '../config.js';
 
 export type { NatsConnection };
 
