@@ -4,10 +4,10 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as netConnect, createServer } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import pty from 'node-pty';
-import { CW, exitOf, makeHome, waitFor, type Home } from '../support/harness.js';
+import { CW, exitOf, makeHome, waitFor, type Home, freePort } from '../support/harness.js';
 
 const HEARTBEAT_MS = 500;
 const EXPIRY_MS = 2_000;
@@ -21,15 +21,6 @@ interface FleetNode {
   sessions: { id: number; name: string | null; state: string; activity: string; command: string[] }[];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -26,7 +26,7 @@ import {
   type Frame,
   type SessionInfo,
 } from '../../src/protocol/index.js';
-import { alive, makeHome, waitFor, type Home } from '../support/harness.js';
+import { alive, makeHome, waitFor, type Home, mulberry32 } from '../support/harness.js';
 
 const SEED = Number(process.env.CW_FUZZ_SEED ?? 0xc0ffee) >>> 0;
 const CASES = 320;
@@ -34,16 +34,6 @@ const CONCURRENCY = 16;
 /** A deadline for one connection's exchange, not a sleep: it only fires if the daemon never answers or closes. */
 const CONN_DEADLINE_MS = 4000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = mulberry32(SEED);
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));

@@ -3,22 +3,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pty from 'node-pty';
 import WebSocket from 'ws';
 import type { SessionInfo } from '../../src/protocol/index.js';
-import { CW, alive, exitOf, makeHome, waitFor, waitForOutput, type Home } from '../support/harness.js';
+import { CW, alive, exitOf, makeHome, waitFor, waitForOutput, type Home, freePort } from '../support/harness.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A daemon listening on loopback (its own home) and a separate client home that has no daemon of its own. */
 interface Remote {

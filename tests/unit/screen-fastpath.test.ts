@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import xh from '@xterm/headless';
 import sa from '@xterm/addon-serialize';
 import { FASTPATH_MIN_BATCH_BYTES, firstUnclean, planScreenWrite } from '../../src/daemon/screen-fastpath.js';
+import { mulberry32 } from '../support/harness.js';
 
 const COLS = 60;
 const ROWS = 12;
@@ -18,23 +19,11 @@ function term(): { t: InstanceType<typeof xh.Terminal>; s: InstanceType<typeof s
 
 const write = (t: InstanceType<typeof xh.Terminal>, d: Uint8Array | string): Promise<void> => new Promise((r) => t.write(d, r));
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const WORDS = ['build', 'ok', 'warning:', 'src/x.ts', '██', '日本語', 'naïve', '\t', 'e\u0301', '0123456789'];
 
 /** Lines like a build log: words, colours, tabs, wide and combining characters, long lines that wrap, CR overwrites. */
 function batchOf(seed: number, minBytes: number): Uint8Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const lines: string[] = [];
   let bytes = 0;
   while (bytes < minBytes) {
