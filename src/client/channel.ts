@@ -17,6 +17,21 @@ function exitCodeFor(code: string): number {
   return ExitCode.ERROR;
 }
 
+/** Who speaks on a channel, as told in the HELLO. */
+export interface ChannelPeer {
+  role: string;
+  pid?: number;
+  sessionToken?: string;
+  /** What to do when the daemon speaks another protocol version (for the page: reload it). */
+  mismatchHint?: string;
+}
+
+/** The CLI's own identity: its pid and, inside a session, the session token the daemon checks. */
+function cliPeer(): ChannelPeer {
+  const token = process.env.CW_SESSION_TOKEN;
+  return { role: 'cli', pid: process.pid, ...(token ? { sessionToken: token } : {}) };
+}
+
 export interface ByteTransport {
   write(bytes: Uint8Array): void;
   end(): void;
@@ -47,16 +62,28 @@ export class Channel {
   readonly hello: Promise<Hello>;
   private readonly _closeListeners: ((err: Error) => void)[] = [];
 
-  constructor(private readonly _t: ByteTransport) {
+  private readonly _mismatchHint: string;
+
+  /** `who` defaults to this CLI process (its pid and CW_SESSION_TOKEN); the browser passes its own. */
+  constructor(
+    private readonly _t: ByteTransport,
+    who: ChannelPeer = cliPeer(),
+  ) {
     this.hello = new Promise<Hello>((res, rej) => {
       this._helloResolve = res;
       this._helloReject = rej;
     });
     // Avoid an unhandled rejection when nobody awaits the hello (the requests fail with the same error).
     this.hello.catch(() => {});
-    const token = process.env.CW_SESSION_TOKEN;
+    this._mismatchHint = who.mismatchHint ?? 'run `cw stop` to stop the old daemon; the next command starts a matching one';
     _t.write(
-      encodeControl(FrameType.HELLO, { protocol: PROTOCOL_VERSION, version: VERSION, role: 'cli', pid: process.pid, ...(token ? { sessionToken: token } : {}) }),
+      encodeControl(FrameType.HELLO, {
+        protocol: PROTOCOL_VERSION,
+        version: VERSION,
+        role: who.role,
+        ...(who.pid !== undefined ? { pid: who.pid } : {}),
+        ...(who.sessionToken ? { sessionToken: who.sessionToken } : {}),
+      }),
     );
   }
 
@@ -71,7 +98,7 @@ export class Channel {
               this._fail(
                 new ClientError(
                   `the daemon speaks protocol ${h.protocol} (cw ${h.version}), this cw speaks ${PROTOCOL_VERSION} (cw ${VERSION})`,
-                  'run `cw stop` to stop the old daemon; the next command starts a matching one',
+                  this._mismatchHint,
                   1,
                   ErrorCode.VERSION_MISMATCH,
                 ),

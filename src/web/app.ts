@@ -1,14 +1,13 @@
 // The codewire dashboard: every session at a glance, live over the daemon's event stream (no polling), a
 // live terminal per session, launch/send/kill/answer actions, and the messages between sessions.
 import type { EventRecord, MessagesResult, ScreenResult, SessionInfo, StreamEventOf } from '../protocol/messages.js';
-import { WebChannel } from './channel.js';
+import { connectWeb, type WebChannel } from './channel.js';
 import { $, ago, fill, h, quoteArgs, shellWords, utf8 } from './dom.js';
 import { renderMessages } from './messages.js';
 import { TermView } from './term.js';
 
 const meta = (name: string): string => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? '';
 const NODE = meta('cw-node') || location.hostname;
-const VERSION = meta('cw-version') || 'web';
 
 const AGENTS = ['', 'claude', 'codex', 'gemini', 'aider', 'goose', 'opencode', 'cursor-agent', 'shell', 'generic'];
 /** Keys offered when a dialog is up: numbered choices, confirm, cancel, move. */
@@ -454,7 +453,7 @@ async function refreshList(): Promise<void> {
     sessions = r.sessions;
     render();
   } catch (err) {
-    if (!ch?.closed) fail(err);
+    if (!ch?.error) fail(err);
   }
 }
 
@@ -466,7 +465,7 @@ async function refreshMessages(): Promise<void> {
     openWorkBadge.textContent = String(messages.open.length);
     openWorkBadge.hidden = messages.open.length === 0;
   } catch (err) {
-    if (!ch?.closed) fail(err);
+    if (!ch?.error) fail(err);
   }
 }
 
@@ -498,7 +497,7 @@ async function connect(): Promise<void> {
   setConn('connecting', 'connecting…');
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
   try {
-    const c = await WebChannel.connect(url, VERSION);
+    const c = await connectWeb(url);
     ch = c;
     failures = 0;
     retryMs = 500;
