@@ -16,22 +16,40 @@ export const FASTPATH_MIN_BATCH_BYTES = 256 * 1024;
  * encoded in UTF-8 (U+0080–U+009F) count as offending: a terminal acts on them.
  */
 export function firstUnclean(bytes: Uint8Array, from: number, to: number): number {
+  return scan(bytes, from, to).unclean;
+}
+
+interface Scan {
+  /** Offset of the first byte the fast path cannot skip, or -1. */
+  unclean: number;
+  /** Offset of the last SGR sequence that starts with a reset (`ESC[m`, `ESC[0m`, `ESC[0;…m`, `ESC[;…m`), or `from`. */
+  lastReset: number;
+}
+
+/**
+ * One pass over the region to skip. The colour state after it depends only on the SGR sequences from the last
+ * reset on (a reset forgets everything before it), so only those are kept: a build log, whose lines end in
+ * `ESC[0m`, leaves a handful instead of one per colour change (and no garbage for the worker's collector).
+ */
+function scan(bytes: Uint8Array, from: number, to: number): Scan {
+  let lastReset = from;
   for (let i = from; i < to; i++) {
     const b = bytes[i]!;
     if (b >= 0x20 && b !== 0x7f) {
-      if (b === 0xc2 && i + 1 < to && bytes[i + 1]! >= 0x80 && bytes[i + 1]! <= 0x9f) return i;
+      if (b === 0xc2 && i + 1 < to && bytes[i + 1]! >= 0x80 && bytes[i + 1]! <= 0x9f) return { unclean: i, lastReset };
       continue;
     }
     if (b === 0x0d || b === LF || b === 0x09 || b === 0x08) continue;
     if (b === ESC) {
       const end = sgrEnd(bytes, i, to);
-      if (end < 0) return i;
+      if (end < 0) return { unclean: i, lastReset };
+      if (startsWithReset(bytes, i)) lastReset = i;
       i = end - 1;
       continue;
     }
-    return i;
+    return { unclean: i, lastReset };
   }
-  return -1;
+  return { unclean: -1, lastReset };
 }
 
 /** End (exclusive) of a complete SGR sequence starting at `i`, or -1. */
@@ -45,18 +63,30 @@ function sgrEnd(bytes: Uint8Array, i: number, to: number): number {
   return -1;
 }
 
-/** The SGR sequences in `bytes[from, to)`, in order (their combined effect is the colour state after them). */
-function collectSgr(bytes: Uint8Array, from: number, to: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
+/**
+ * Whether the complete SGR sequence at `i` begins with a reset: its first parameter is empty or `0`. Only the
+ * first parameter is safe to read this way; a later 0 may be an argument (`38;5;0` is colour 0).
+ */
+function startsWithReset(bytes: Uint8Array, i: number): boolean {
+  let j = i + 2;
+  if (bytes[j] === 0x30) j++;
+  return bytes[j] === 0x6d || bytes[j] === 0x3b;
+}
+
+/** Total length and the [start, end) ranges of the SGR sequences in `bytes[from, to)`, in order. */
+function collectSgr(bytes: Uint8Array, from: number, to: number): { length: number; ranges: number[] } {
+  const ranges: number[] = [];
+  let length = 0;
   for (let i = from; i < to; i++) {
     if (bytes[i] !== ESC) continue;
     const end = sgrEnd(bytes, i, to);
     if (end > 0) {
-      out.push(bytes.subarray(i, end));
+      ranges.push(i, end);
+      length += end - i;
       i = end - 1;
     }
   }
-  return out;
+  return { length, ranges };
 }
 
 export interface ScreenWritePlan {
@@ -86,14 +116,14 @@ export function planScreenWrite(batch: Uint8Array, groundAtStart: boolean, keepN
   }
   if (cut <= 0) return none;
   // Everything before the cut must be plain text and colours: then it only writes cells that scroll away.
-  if (firstUnclean(batch, 0, cut) >= 0) return none;
-  const sgr = collectSgr(batch, 0, cut);
-  const sgrBytes = sgr.reduce((n, x) => n + x.length, 0);
-  const data = new Uint8Array(sgrBytes + (batch.length - cut));
+  const { unclean, lastReset } = scan(batch, 0, cut);
+  if (unclean >= 0) return none;
+  const sgr = collectSgr(batch, lastReset, cut);
+  const data = new Uint8Array(sgr.length + (batch.length - cut));
   let off = 0;
-  for (const x of sgr) {
-    data.set(x, off);
-    off += x.length;
+  for (let k = 0; k < sgr.ranges.length; k += 2) {
+    data.set(batch.subarray(sgr.ranges[k]!, sgr.ranges[k + 1]!), off);
+    off += sgr.ranges[k + 1]! - sgr.ranges[k]!;
   }
   data.set(batch.subarray(cut), off);
   return { data, skipped: batch.length - data.length };

@@ -27,7 +27,28 @@ interface Entry {
   jobs: Job[];
   busy: boolean;
   scrollback: number;
+  /** Bytes received in the current rate window, and when that window began (performance.now ms). */
+  windowBytes: number;
+  windowStart: number;
+  /** Bytes of the previous full window: the recent output rate. */
+  lastWindowBytes: number;
+  /** When the oldest data job still queued arrived; a pending frame timer, if any. */
+  oldestDataAt: number;
+  frameTimer: NodeJS.Timeout | null;
+  /** The frame timer fired: write what is queued at the next chance. */
+  frameDue: boolean;
 }
+
+/**
+ * A writer faster than this (bytes per FIREHOSE_WINDOW_MS) is a firehose: a `cat` of a big file, a build. Nobody
+ * reads such output as it scrolls by, so, like a terminal that draws at most so many frames a second, the worker
+ * parses it in batches at most every FIREHOSE_FRAME_MS: a big batch lets the fast path skip most of it, where
+ * many small ones would each be parsed whole (the last screen and scrollback of every batch must be). Queries
+ * (screen, status, attach) never wait: they take every queued byte first. Slower output is parsed as it comes.
+ */
+const FIREHOSE_WINDOW_MS = 100;
+const FIREHOSE_BYTES_PER_WINDOW = 256 * 1024;
+const FIREHOSE_FRAME_MS = 50;
 
 const port = parentPort!;
 const terms = new Map<number, Entry>();
@@ -40,7 +61,20 @@ function open(id: number, cols: number, rows: number, scrollback: number): void 
   const term = new Terminal({ cols, rows, scrollback, allowProposedApi: true, convertEol: false });
   const ser = new SerializeAddon();
   term.loadAddon(ser);
-  const entry: Entry = { term, ser, title: '', jobs: [], busy: false, scrollback };
+  const entry: Entry = {
+    term,
+    ser,
+    title: '',
+    jobs: [],
+    busy: false,
+    scrollback,
+    windowBytes: 0,
+    windowStart: performance.now(),
+    lastWindowBytes: 0,
+    oldestDataAt: 0,
+    frameTimer: null,
+    frameDue: false,
+  };
   // Replies to terminal queries (device attributes, cursor position): the daemon forwards them to the pty
   // only while no real terminal is attached, so nothing answers twice.
   term.onData((data) => post({ t: 'respond', id, data }));
@@ -113,6 +147,35 @@ function fastPathAllowed(e: Entry): boolean {
   );
 }
 
+/** Under a firehose, holds queued data (no query behind it) until the frame is due; true when it did. */
+function deferFrame(id: number, e: Entry): boolean {
+  if (e.frameTimer) return true;
+  if (e.frameDue) return false;
+  const now = performance.now();
+  const firehose = Math.max(e.windowBytes, e.lastWindowBytes) > FIREHOSE_BYTES_PER_WINDOW;
+  const wait = e.oldestDataAt + FIREHOSE_FRAME_MS - now;
+  if (!firehose || wait <= 0) return false;
+  e.frameTimer = setTimeout(() => {
+    e.frameTimer = null;
+    e.frameDue = true;
+    pump(id, e);
+  }, Math.ceil(wait));
+  return true;
+}
+
+/** Counts arriving output toward the rate window. */
+function noteData(e: Entry, bytes: number): void {
+  const now = performance.now();
+  if (now - e.windowStart >= FIREHOSE_WINDOW_MS) {
+    // A window with nothing in it between the last and now: the rate is what the last window saw, or nothing.
+    e.lastWindowBytes = now - e.windowStart < 2 * FIREHOSE_WINDOW_MS ? e.windowBytes : 0;
+    e.windowBytes = 0;
+    e.windowStart = now;
+  }
+  e.windowBytes += bytes;
+  if (e.oldestDataAt === 0) e.oldestDataAt = now;
+}
+
 /** Runs the next jobs of one terminal: a query or resize, or all queued data as one batch. */
 function pump(id: number, e: Entry): void {
   while (!e.busy && e.jobs.length > 0) {
@@ -125,6 +188,7 @@ function pump(id: number, e: Entry): void {
     let n = 0;
     let total = 0;
     while (n < e.jobs.length && e.jobs[n]!.kind === 'data') total += (e.jobs[n++] as { buf: Uint8Array }).buf.byteLength;
+    if (n === e.jobs.length && deferFrame(id, e)) return;
     const parts = e.jobs.splice(0, n) as { kind: 'data'; buf: Uint8Array }[];
     let batch: Uint8Array;
     if (parts.length === 1) batch = parts[0]!.buf;
@@ -138,6 +202,8 @@ function pump(id: number, e: Entry): void {
     }
     const plan = planScreenWrite(batch, fastPathAllowed(e), 2 * e.term.rows + e.scrollback + 2);
     e.busy = true;
+    e.oldestDataAt = 0;
+    e.frameDue = false;
     e.term.write(plan.data, () => {
       e.busy = false;
       post({ t: 'parsed', id, bytes: total });
@@ -151,6 +217,12 @@ function enqueue(id: number, job: Job): void {
   if (!e) {
     if (job.kind === 'run') job.fn();
     return;
+  }
+  if (job.kind === 'data') noteData(e, job.buf.byteLength);
+  else if (e.frameTimer) {
+    // A query or resize wants every byte before it on the screen now, not at the next frame.
+    clearTimeout(e.frameTimer);
+    e.frameTimer = null;
   }
   e.jobs.push(job);
   pump(id, e);

@@ -17,6 +17,13 @@ export class ScreenHost {
   private readonly _pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private _nextReq = 1;
   private _closing = false;
+  /**
+   * Output waiting to be posted, per session. A pty yields at most a few KiB per read and libuv hands over up to
+   * 32 reads per turn of the loop: posting them as one message per session and turn saves the per-message cost
+   * (a structured clone and a wake-up of the worker) that dominated the main thread under a fast writer.
+   */
+  private readonly _outbox = new Map<number, Uint8Array[]>();
+  private _flushScheduled = false;
 
   constructor(
     private readonly _workerPath: string,
@@ -62,6 +69,8 @@ export class ScreenHost {
   }
 
   private _post(m: ToWorker): void {
+    // Resizes, queries and closes apply after every byte written before them.
+    if ('id' in m) this._flush(m.id);
     this._worker.postMessage(m);
   }
 
@@ -72,7 +81,35 @@ export class ScreenHost {
   }
 
   write(id: number, buf: Uint8Array): void {
-    this._post({ t: 'data', id, buf });
+    const q = this._outbox.get(id);
+    if (q) q.push(buf);
+    else this._outbox.set(id, [buf]);
+    if (!this._flushScheduled) {
+      this._flushScheduled = true;
+      setImmediate(() => this._flushAll());
+    }
+  }
+
+  private _flushAll(): void {
+    this._flushScheduled = false;
+    for (const id of [...this._outbox.keys()]) this._flush(id);
+  }
+
+  /** Posts a session's queued output as one transferred buffer; called before any other message for it. */
+  private _flush(id: number): void {
+    const q = this._outbox.get(id);
+    if (!q) return;
+    this._outbox.delete(id);
+    let total = 0;
+    for (const b of q) total += b.byteLength;
+    // A copy we own, so its memory can be transferred instead of cloned (pty buffers may share a pool).
+    const buf = new Uint8Array(total);
+    let off = 0;
+    for (const b of q) {
+      buf.set(b, off);
+      off += b.byteLength;
+    }
+    this._worker.postMessage({ t: 'data', id, buf } satisfies ToWorker, [buf.buffer]);
   }
 
   resize(id: number, cols: number, rows: number): void {

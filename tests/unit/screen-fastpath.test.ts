@@ -68,6 +68,25 @@ describe('screen fast path', () => {
     expect(skippedTotal).toBeGreaterThan(6 * FASTPATH_MIN_BATCH_BYTES * 0.5);
   });
 
+  it('keeps only the colour changes from the last reset on, and still leaves the same screen', { timeout: 60_000 }, async () => {
+    // A build log: every line ends in ESC[0m, so what is skipped needs almost nothing of its colours.
+    const line = (i: number): string => `\x1b[1msrc/x${i}.c:1:2: \x1b[35mwarning: \x1b[0m\x1b[1munused\x1b[0m\r\n`;
+    const lines: string[] = [];
+    for (let i = 0, n = 0; n < FASTPATH_MIN_BATCH_BYTES * 2; i++) n += (lines[lines.push(line(i)) - 1] ?? '').length;
+    const batch = Buffer.from(lines.join(''));
+    const plan = planScreenWrite(batch, true, KEEP);
+    expect(plan.data.length).toBeLessThan(KEEP * line(0).length * 1.2);
+    await compare('', batch);
+    // `38;5;0` and `48;5;0` end in a 0 that is a colour, not a reset: the attributes set before them must survive.
+    const noReset = Buffer.from(`\x1b[1;4m${Array.from({ length: 20_000 }, (_, i) => `line ${i}\x1b[38;5;0m \x1b[48;5;0m\r\n`).join('')}`);
+    expect(planScreenWrite(noReset, true, KEEP).skipped).toBeGreaterThan(0);
+    await compare('\x1b[7m', noReset);
+    const resets = Buffer.from(
+      `\x1b[1m${'x\r\n'.repeat(40_000)}\x1b[;32mgreen\r\n\x1b[0;33;1myellow bold\x1b[4m\r\n${'tail\r\n'.repeat(3000)}`,
+    );
+    await compare('\x1b[7m', resets);
+  });
+
   it('does nothing for small batches, without a ground-state parser, or with other escape sequences', () => {
     const big = batchOf(99, FASTPATH_MIN_BATCH_BYTES);
     expect(planScreenWrite(big.subarray(0, 1000), true, KEEP).skipped).toBe(0);
