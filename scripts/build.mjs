@@ -1,28 +1,89 @@
-// Bundles the CLI (and, as lazily loaded chunks, the daemon) with esbuild, so `cw list` starts fast.
+// Bundles the CLI and the daemon with esbuild, so `cw list` starts fast, and the web dashboard.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, chmodSync, copyFileSync } from 'node:fs';
+import { readFileSync, rmSync, chmodSync, copyFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
-await build({
-  entryPoints: { cw: 'src/cli.ts', 'screen-worker': 'src/daemon/screen-worker.ts' },
+/**
+ * commander loads child_process at start for git-style executable subcommands, which cw does not use; loading it
+ * costs every `cw` run a few milliseconds. This makes that require happen on first use instead.
+ */
+const lazyChildProcessInCommander = {
+  name: 'lazy-child-process-in-commander',
+  setup(b) {
+    b.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!src.includes(eager)) throw new Error(`${args.path}: the child_process require changed; update scripts/build.mjs`);
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: src.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+/** The CLI bundle's size budget: every `cw` run reads it. Above this, something cold was pulled into it. */
+const CLI_BUNDLE_MAX_BYTES = 512 * 1024;
+
+const common = {
   outdir: 'dist',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   // Native addons and big runtime-only libraries stay in node_modules; the daemon loads them lazily.
   external: ['node-pty', 'better-sqlite3', '@xterm/headless', '@xterm/addon-serialize'],
-  define: { __CW_VERSION__: JSON.stringify(pkg.version) },
-  // CommonJS dependencies (commander) call require() for Node built-ins; give ESM chunks a real one.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cwCreateRequire } from 'node:module';\nconst require = __cwCreateRequire(import.meta.url);" },
-  chunkNames: '[name]-[hash]',
+  define: { __CW_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__cwModuleUrl' },
+  // The sources are ES modules that find files beside themselves with import.meta.url; CommonJS has __filename.
+  banner: { js: "var __cwModuleUrl = require('url').pathToFileURL(__filename).href;" },
   sourcemap: 'linked',
+  // Less source to read at every start; names stay, so stack traces still name their functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [lazyChildProcessInCommander],
+};
+
+/**
+ * What short commands never run, bundled apart and loaded on first use: the daemon, the MCP server, the WebSocket
+ * client for --server, the NATS client for the fleet. Keeping them out of the CLI's bundle keeps what every `cw` run
+ * reads and deserialises small (about a quarter of the whole). Each is self-contained: it has its own copy of the
+ * shared modules it needs, so nothing but plain data and errors crosses between bundles (ClientError is recognised
+ * across copies; see src/client/errors.ts).
+ */
+const COLD = {
+  'cw-daemon': 'src/daemon/main.ts',
+  'cw-mcp': 'src/mcp/server.ts',
+  'cw-remote': 'src/client/remote.ts',
+  'cw-fleet': 'src/client/fleet-requester.ts',
+};
+const coldImports = {
+  name: 'cold-bundles',
+  setup(b) {
+    const byPath = new Map(Object.entries(COLD).map(([out, src]) => [new URL(`../${src}`, import.meta.url).pathname, out]));
+    b.onResolve({ filter: /\.js$/ }, (args) => {
+      if (args.namespace === 'cold') return { path: args.path, external: true };
+      if (!args.path.startsWith('.')) return undefined;
+      const abs = new URL(args.path.replace(/\.js$/, '.ts'), `file://${args.resolveDir}/`).pathname;
+      const out = byPath.get(abs);
+      return out ? { path: out, namespace: 'cold' } : undefined;
+    });
+    // A stand-in module that require()s the bundle at run time. (An external import() would stay an import() in
+    // the output, which a script compiled through vm cannot run.)
+    b.onLoad({ filter: /.*/, namespace: 'cold' }, (args) => ({ contents: `module.exports = require('./${args.path}.js');`, loader: 'js' }));
+  },
+};
+
+// The CLI, loaded by dist/cw.js through V8's code cache (see src/launcher/cw.cjs for why CommonJS).
+await build({ ...common, entryPoints: { 'cw-main': 'src/cli.ts' }, plugins: [...common.plugins, coldImports], metafile: true }).then((r) => {
+  const bytes = Object.values(r.metafile.outputs).find((o) => o.entryPoint === 'src/cli.ts')?.bytes ?? 0;
+  if (bytes > CLI_BUNDLE_MAX_BYTES) throw new Error(`dist/cw-main.js is ${bytes} bytes (limit ${CLI_BUNDLE_MAX_BYTES}): did a cold module become a static import?`);
 });
+await build({ ...common, entryPoints: { ...COLD, 'screen-worker': 'src/daemon/screen-worker.ts' } });
+writeFileSync(new URL('../dist/package.json', import.meta.url), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+copyFileSync(new URL('../src/launcher/cw.cjs', import.meta.url), new URL('../dist/cw.js', import.meta.url));
 chmodSync(new URL('../dist/cw.js', import.meta.url), 0o755);
 
 // The web dashboard (served by the daemon from dist/web): a browser bundle with xterm.js and its CSS, no CDN.
@@ -41,3 +102,7 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(new URL('../src/web/index.html', import.meta.url), new URL('../dist/web/index.html', import.meta.url));
+
+// A first run writes the CLI's code cache (see src/launcher/cw.cjs), so the first real command is as fast as the rest.
+const warm = spawnSync(process.execPath, [new URL('../dist/cw.js', import.meta.url).pathname, 'version'], { encoding: 'utf8' });
+if (warm.status !== 0) throw new Error(`dist/cw.js does not run: ${warm.stderr}`);

@@ -1,4 +1,4 @@
-// Entry point of the `cw` binary.
+// Entry point of the `cw` binary (bundled into dist/cw-main.js, run by dist/cw.js).
 import { main } from './client/main.js';
 
 // `cw logs x | head`: when the reader goes away, stop quietly, as other Unix tools do.
@@ -9,4 +9,4 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-await main(process.argv);
+void main(process.argv);

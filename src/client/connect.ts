@@ -1,11 +1,11 @@
 // Reaching the daemon: connect to its socket, starting it first when none is running.
-import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ensurePrivateDir, resolvePaths, type Paths } from '../common/paths.js';
 import { Channel } from './channel.js';
 import { ClientError } from './errors.js';
+import { childProcess } from '../common/builtins.js';
 
 /** How long a command waits for a daemon it started to accept connections (a cold start on a loaded CI box). */
 const DAEMON_START_TIMEOUT_MS = 15_000;
@@ -34,7 +34,7 @@ export function spawnDaemon(paths: Paths): void {
   const out = openSync(paths.daemonLog, 'a', 0o600);
   try {
     const cli = fileURLToPath(new URL('./cw.js', import.meta.url));
-    const child = spawn(process.execPath, [cli, 'daemon', '--autostarted'], {
+    const child = childProcess().spawn(process.execPath, [cli, 'daemon', '--autostarted'], {
       detached: true,
       stdio: ['ignore', out, out],
       cwd: '/',

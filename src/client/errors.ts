@@ -18,7 +18,20 @@ export const ExitCode = {
   TIMEOUT: 124,
 } as const;
 
+/**
+ * Marks a ClientError made by any copy of this module. The bundles the CLI loads on demand (the WebSocket client,
+ * the fleet's NATS client, the MCP server: dist/cw-*.js) each carry their own copy, and their errors must keep
+ * their exit codes when the CLI's `instanceof ClientError` sees them.
+ */
+const CLIENT_ERROR = Symbol.for('codewire.ClientError');
+
 export class ClientError extends Error {
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    return typeof x === 'object' && x !== null && (x as { [CLIENT_ERROR]?: boolean })[CLIENT_ERROR] === true;
+  }
+
+  readonly [CLIENT_ERROR] = true;
+
   constructor(
     message: string,
     readonly hint?: string,

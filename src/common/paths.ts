@@ -1,8 +1,8 @@
 // Where the daemon keeps its files. Both the daemon and the CLI compute these the same way.
-import { createHash } from 'node:crypto';
 import { mkdirSync, chmodSync, statSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { crypto } from './builtins.js';
 
 /** Linux sun_path is 108 bytes including the NUL; macOS 104. Stay under the smaller. */
 export const SOCKET_PATH_MAX_BYTES = 103;
@@ -27,7 +27,7 @@ export function resolvePaths(home = codewireHome()): Paths {
   let socket = join(home, 'server.sock');
   let socketFallback = false;
   if (Buffer.byteLength(socket) > SOCKET_PATH_MAX_BYTES) {
-    const hash = createHash('sha256').update(home).digest('hex').slice(0, 16);
+    const hash = crypto().createHash('sha256').update(home).digest('hex').slice(0, 16);
     const uid = process.getuid?.() ?? 0;
     const runtime = process.env.XDG_RUNTIME_DIR || join(tmpdir(), `codewire-${uid}`);
     socket = join(runtime, `cw-${hash}.sock`);
@@ -61,6 +61,6 @@ export function ensurePrivateDir(dir: string): void {
 
 /** Name of the Linux abstract socket that serves as the one-daemon lock for a home (released by the kernel on any exit). */
 export function daemonLockName(home: string): string {
-  const hash = createHash('sha256').update(home).digest('hex').slice(0, 24);
+  const hash = crypto().createHash('sha256').update(home).digest('hex').slice(0, 24);
   return `\0codewire-${process.getuid?.() ?? 0}-${hash}`;
 }

@@ -1,7 +1,7 @@
 // The token that remote clients present (Authorization: Bearer). One per CODEWIRE_HOME, in `token` (0600).
-import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crypto } from './builtins.js';
 
 /** 32 random bytes: guessing is hopeless, and it stays short enough to paste. */
 const TOKEN_BYTES = 32;
@@ -21,7 +21,7 @@ export function readToken(home: string): string | null {
 
 /** Writes a new token atomically (0600) and returns it. */
 export function writeNewToken(home: string): string {
-  const token = randomBytes(TOKEN_BYTES).toString('base64url');
+  const token = crypto().randomBytes(TOKEN_BYTES).toString('base64url');
   const tmp = `${tokenPath(home)}.${process.pid}.tmp`;
   writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
   renameSync(tmp, tokenPath(home));

@@ -1,7 +1,7 @@
 // cw fleet list|launch|send|status|kill|attach|screen|last-message: many machines as one, over NATS.
 // Talks to NATS directly (config.toml [nats], --nats URL or CODEWIRE_NATS_URL); no local daemon is needed.
 // The NATS client is imported only here, on demand, so other commands never load it.
-import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { parseEnv } from './launch.js';
@@ -11,6 +11,7 @@ import { NODE_NAME_RE, parseNodeTarget, type DiscoverReply, type FleetSession, t
 import { ClientError, ExitCode } from '../errors.js';
 import { keyBytes } from '../keys.js';
 import { collect, formatAge, printJson, reportError, say, table, usage } from '../run.js';
+import { childProcess } from '../../common/builtins.js';
 
 type NatsConnection = Awaited<ReturnType<typeof import('../fleet-requester.js').connectFleet>>;
 type Requester = typeof import('../fleet-requester.js');
@@ -325,7 +326,7 @@ async function attachOver(url: string, session: string, o: { token: string | und
     const cli = fileURLToPath(new URL('./cw.js', import.meta.url));
     const env: NodeJS.ProcessEnv = { ...process.env, ...(!saved && token ? { CODEWIRE_TOKEN: token } : {}) };
     delete env.CODEWIRE_SERVER;
-    const child = spawn(process.execPath, [cli, ...args], { stdio: 'inherit', env });
+    const child = childProcess().spawn(process.execPath, [cli, ...args], { stdio: 'inherit', env });
     return await new Promise<number>((resolve) => {
       child.on('error', (err) => {
         process.stderr.write(`cw: cannot run the attach: ${err.message}\n`);
@@ -373,7 +374,6 @@ export async function fleetDeliver(
   }
   const { loadDaemonConfig } = await import('../../common/config.js');
   const { codewireHome } = await import('../../common/paths.js');
-  const { hostname } = await import('node:os');
   const { nodeNameFromHostname } = await import('../../common/fleet/subjects.js');
   const me = loadDaemonConfig(codewireHome()).name ?? nodeNameFromHostname(hostname());
   const from = `${me}:${label.replace(/[^a-zA-Z0-9._@-]/g, '-').slice(0, 64)}`;

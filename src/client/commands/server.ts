@@ -1,16 +1,17 @@
 // cw server add NAME URL [--token T] [--ca FILE] [--pin [--fingerprint SHA256]] | cw server list | cw server remove NAME
 import type { Command } from 'commander';
-import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
+import type { PeerCertificate } from 'node:tls';
 import { codewireHome } from '../../common/paths.js';
 import { ClientError, ExitCode } from '../errors.js';
 import { printJson, say, table, usage } from '../run.js';
 import { SERVER_NAME_RE, loadServers, saveServers, type SavedServer } from '../servers.js';
+import { tls } from '../../common/builtins.js';
 
 /** Fetches the server's certificate without sending anything (trust on first use, shown to the user). */
 function fetchCertificate(url: URL): Promise<PeerCertificate> {
   return new Promise((resolve, reject) => {
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const sock = tlsConnect({ host, port: Number(url.port || 443), servername: /^[\d.:]+$/.test(host) ? undefined : host, rejectUnauthorized: false }, () => {
+    const sock = tls().connect({ host, port: Number(url.port || 443), servername: /^[\d.:]+$/.test(host) ? undefined : host, rejectUnauthorized: false }, () => {
       const cert = sock.getPeerCertificate(false);
       sock.end();
       if (!cert || !cert.raw) reject(new ClientError(`${url.host} sent no certificate`, undefined, ExitCode.TLS, 'tls'));

@@ -1,9 +1,9 @@
 // cw ui [--json] [--no-open]: the web dashboard. Starts a loopback listener when none is configured, prints a
 // one-time login link (stdout) and opens it in a browser when there is a desktop to show one.
-import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import type { UiResult } from '../../protocol/messages.js';
 import { printJson, say, withDaemon } from '../run.js';
+import { childProcess } from '../../common/builtins.js';
 
 /** A browser can be shown: a macOS session, or a Linux/BSD desktop (X11 or Wayland). */
 function hasDesktop(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -15,7 +15,7 @@ function hasDesktop(env: NodeJS.ProcessEnv = process.env): boolean {
 function openBrowser(url: string): void {
   const cmd = process.platform === 'darwin' ? 'open' : 'xdg-open';
   try {
-    const child = spawn(cmd, [url], { detached: true, stdio: 'ignore' });
+    const child = childProcess().spawn(cmd, [url], { detached: true, stdio: 'ignore' });
     child.on('error', () => say(`cw: could not run ${cmd}; open the link yourself`));
     child.unref();
   } catch {
