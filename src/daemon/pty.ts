@@ -1,5 +1,5 @@
 // A child process on a pseudoterminal. The only file that imports node-pty.
-import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import pty from 'node-pty';
 import { EXIT_DRAIN_MAX_MS, EXIT_DRAIN_QUIET_MS, KILL_GRACE_MS } from './limits.js';
@@ -144,7 +144,23 @@ export class PtyProcess {
 
   write(data: string | Uint8Array): void {
     if (this._exited) return;
-    this._pty.write(typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    let buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    // HACK: node-pty writes through fs.write, i.e. a hop through libuv's thread pool and back, which adds a few
+    // hundred microseconds to every keystroke. The master fd is non-blocking, so a direct write either takes the
+    // bytes at once or fails with EAGAIN; when node-pty has nothing queued (so order is kept), write directly and
+    // leave only what did not fit (a big paste into a program that is not reading) to node-pty's queue.
+    const fd = (this._pty as unknown as { fd?: unknown }).fd;
+    const queue = (this._pty as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
+    if (typeof fd === 'number' && Array.isArray(queue) && queue.length === 0) {
+      try {
+        const n = writeSync(fd, buf);
+        if (n === buf.length) return;
+        buf = buf.subarray(n);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return; // EIO: the pty is gone; exit handling follows
+      }
+    }
+    this._pty.write(buf);
   }
 
   resize(cols: number, rows: number): void {

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionInfo } from '../../src/protocol/index.js';
 import { execFileSync } from 'node:child_process';
-import { CW, exitOf, makeHome, waitFor, waitForOutput, type Home } from '../support/harness.js';
+import { CW, exitOf, makeHome, mulberry32, waitFor, waitForOutput, type Home } from '../support/harness.js';
+import { createHash } from 'node:crypto';
 
 let h: Home;
 beforeAll(async () => {
@@ -129,6 +130,20 @@ describe('send, logs, screen, watch', () => {
     expect(logs).toContain('no-nl\nno-nl\n');
     await h.ok(['send', 'catv', '--key', 'C-d']);
     expect((await waitEnded(id)).exitCode).toBe(0);
+  });
+
+  it('input larger than the pty holds arrives whole and in order while the program is not reading', { timeout: 30_000 }, async () => {
+    // Raw mode, so no line discipline limit; the program reads nothing for a moment, so the pty fills up and the
+    // daemon's direct writes meet EAGAIN and must queue the rest behind what is already waiting.
+    const N = 300_000;
+    const r = mulberry32(7);
+    const text = Array.from({ length: N }, () => String.fromCharCode(0x21 + Math.floor(r() * 94))).join('');
+    const want = createHash('sha256').update(text).digest('hex');
+    const id = (await h.ok(['launch', '--', 'sh', '-c', `stty raw -echo; sleep 0.3; head -c ${N} | sha256sum`])).trim();
+    await h.ok(['send', id, '--stdin', '--no-newline', '--no-paste'], { input: text.slice(0, N / 2) });
+    await h.ok(['send', id, '--stdin', '--no-newline', '--no-paste'], { input: text.slice(N / 2) });
+    expect((await waitEnded(id)).exitCode).toBe(0);
+    expect(await h.ok(['logs', id])).toContain(want);
   });
 
   it('send --stdin and --file', async () => {
