@@ -1,8 +1,14 @@
 // 4. Keystroke round trip: one character written into an outer pty until it comes back on that pty, through
 // `cw attach`, through `tmux attach`, and with no multiplexer (the outer pty runs the program itself).
 // The program is `cat` with the tty in raw mode without echo, so the character travels to the program and back.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
-import { CwHome, Tmux, cwPath, envNoCA, fmt, fmtRange, fmtRatio, median, now, percentile, sleep, track } from './lib.mjs';
+import { CwHome, Tmux, cwPath, envNoCA, fmt, fmtRange, fmtRatio, median, now, percentile, sleep, tempDir, track } from './lib.mjs';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
 
 const PROGRAM = 'stty raw -echo; exec cat';
 const CHARS = 'abcdefghijklmnopqrstuvwxyz';
@@ -66,9 +72,18 @@ export async function keys({ quick, log }) {
     await home.start();
     const { id } = await home.launch(['sh', '-c', PROGRAM]);
     await tmux.start(PROGRAM);
+    // The Node floor: the same path as cw attach (client process, Unix socket, daemon process, pty, log) with
+    // nothing else: no framing, screen, activity or flow control. What any Node multiplexer pays per keystroke.
+    const dir = tempDir('cwb-kf-');
+    const sock = join(dir, 's');
+    const floorServer = track(spawn(process.execPath, [join(HERE, 'keys-floor-server.cjs'), sock, join(dir, 'log')], { stdio: ['ignore', 'pipe', 'inherit'], env: envNoCA() }));
+    await once(floorServer.stdout, 'data');
     outers.push(new Outer('direct pty (no multiplexer)', 'sh', ['-c', PROGRAM], envNoCA()));
     outers.push(new Outer('tmux attach', 'tmux', tmux.args(['attach', '-t', 'main']), envNoCA()));
+    outers.push(new Outer('Node floor (pty + Unix socket relay, two Node processes)', process.execPath, [join(HERE, 'keys-floor-client.cjs'), sock], envNoCA()));
     outers.push(new Outer('cw attach', process.execPath, [cwPath(), 'attach', String(id)], home.env()));
+    const CW_I = 3;
+    const FLOOR_I = 2;
     for (const o of outers) {
       await o.quiet();
       let ok = false;
@@ -89,20 +104,24 @@ export async function keys({ quick, log }) {
       }
     }
     outers.forEach((o, i) => {
-      if (lost[i]) failures.push({ baseline: i !== 2, text: `keys ${o.name}: ${lost[i]} keystroke(s) never came back within 3 s` });
+      if (lost[i]) failures.push({ baseline: i !== CW_I, text: `keys ${o.name}: ${lost[i]} keystroke(s) never came back within 3 s` });
     });
     const tmuxMed = median(ms[1]);
     const rows = outers.map((o, i) => [o.name, fmt(median(ms[i]), 2), fmt(percentile(ms[i], 90), 2), fmtRange(ms[i], 2), fmtRatio(median(ms[i]) / tmuxMed)]);
-    const cwMed = median(ms[2]);
+    const cwMed = median(ms[CW_I]);
+    const floorMed = median(ms[FLOOR_I]);
     return {
       title: '4. Keystroke round trip',
       intro: `One character written into an outer pty (node-pty, 120x40) until it is read back from that pty, ${K} keystrokes per variant after ${WARMUP} warm-up, ` +
         'interleaved keystroke by keystroke, 5 ms apart. The program is `sh -c \'stty raw -echo; exec cat\'` (cat echoes; the tty does not). ' +
         'cw attach: the outer pty runs `cw attach ID`; tmux: `tmux attach`; direct: the outer pty runs the program itself.',
       tables: [{ headers: ['path', 'median ms', 'p90 ms', 'min–max ms', '× tmux'], rows }],
+      notes: ['The Node floor runs bench/keys-floor-server.cjs (node-pty + log + Unix socket) and bench/keys-floor-client.cjs (raw stdin ↔ socket): ' +
+        'the least two Node processes cost on this path, for telling what is cw\'s own overhead from what is Node\'s.'],
       targets: [{
         name: 'keystroke round trip through cw attach ≤ tmux attach', ratio: cwMed / tmuxMed, limit: 1, cmp: '<=',
-        detail: `cw ${fmt(cwMed, 2)} ms vs tmux ${fmt(tmuxMed, 2)} ms median (p90 ${fmt(percentile(ms[2], 90), 2)} vs ${fmt(percentile(ms[1], 90), 2)})`,
+        detail: `cw ${fmt(cwMed, 2)} ms vs tmux ${fmt(tmuxMed, 2)} ms median (p90 ${fmt(percentile(ms[CW_I], 90), 2)} vs ${fmt(percentile(ms[1], 90), 2)}); ` +
+          `the Node floor for this path is ${fmt(floorMed, 2)} ms (${fmtRatio(floorMed / tmuxMed)} tmux), cw is ${fmtRatio(cwMed / floorMed)} of it`,
       }],
       failures,
     };
