@@ -1,6 +1,6 @@
 // A session's output log: raw pty bytes, append-only, rotated at a size cap with one rotated file kept.
-// Writes are synchronous: they land in the page cache in microseconds, keep the log strictly ordered
-// before the screen and the clients, and make "every byte is in the log" true the moment a chunk is handled.
+// Writes are synchronous: they land in the page cache in microseconds, and make "every byte is in the log" true
+// the moment a chunk has been handled (the same call that hands it to the clients and the screen).
 import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -1,5 +1,5 @@
 // A Session owns one program's pty, its output log, its headless screen and the clients attached to it.
-// Output is read once and fans out in a fixed order: log → screen → clients (tmux's window_pane_read_callback).
+// Output is read once and fans out in a fixed order: clients → log → screen (see handleOutput).
 import type { Activity, SessionInfo } from '../protocol/index.js';
 import { FLOW_HIGH_BYTES, FLOW_LOW_BYTES, SCREEN_BACKLOG_HIGH_BYTES, SCREEN_BACKLOG_LOW_BYTES } from './limits.js';
 import type { OutputLog } from './output-log.js';
@@ -93,17 +93,21 @@ export class Session {
     this._live = live;
   }
 
-  /** pty → log → screen → clients. Called for every chunk the pty yields. */
+  /**
+   * pty → clients → log → screen. Called for every chunk the pty yields. Clients first: an attached terminal's
+   * echo must not wait for a disk write (a stalled disk would freeze typing); all three happen in this one
+   * synchronous call, so a follower registered between chunks still meets the log exactly.
+   */
   handleOutput(buf: Buffer): void {
     const live = this._live;
     if (!live) return;
     this.row.outputBytes += buf.length;
     this._lastOutputMs = Date.now();
+    for (const c of this.clients) c.output(buf);
     live.log.append(buf);
     live.screen.write(buf);
     this._screenBacklog += buf.length;
     if (this._screenBacklog > SCREEN_BACKLOG_HIGH_BYTES) live.pty.pause('screen');
-    for (const c of this.clients) c.output(buf);
     live.activity.noteOutput();
   }
 
