@@ -239,13 +239,7 @@ export class Mailbox {
 
   /** Counts for list/status: unread messages and open work per session. */
   counts(): Map<number, { unread: number; owes: number }> {
-    const out = new Map<number, { unread: number; owes: number }>();
-    for (const s of this._registry.list()) {
-      const unread = this._store.inbox(s.id, true, 1000).length;
-      const owes = this._store.openWork(s.id).filter((m) => m.toSession === s.id).length;
-      if (unread || owes) out.set(s.id, { unread, owes });
-    }
-    return out;
+    return this._store.mailCounts();
   }
 
   private _scheduleNotice(sessionId: number): void {

@@ -111,6 +111,23 @@ describe('messages', () => {
     expect((await h.json<MessageInfo[]>(['inbox'])).find((m) => m.re === open)?.body).toBe('[blocked] needs creds');
   });
 
+  it('cw list counts each session\'s unread messages and the work it owes', { timeout: 30_000 }, async () => {
+    // A plain program is never typed into, so what is sent to it stays unread.
+    await h.ok(['launch', '--name', 'quiet', '--', 'sleep', '600']);
+    await h.ok(['msg', 'quiet', 'one']);
+    await h.ok(['msg', 'quiet', 'two']);
+    const task = (await h.ok(['msg', 'quiet', '--task', 'three'])).trim();
+    const row = async (name: string): Promise<SessionInfo> => (await h.json<SessionInfo[]>(['list'])).find((s) => s.name === name)!;
+    expect(await row('quiet')).toMatchObject({ unread: 3, owes: 1 });
+    // Someone else's mail counts for nobody else.
+    const before = await row('auth');
+    await h.ok(['msg', 'quiet', 'four']);
+    expect(await row('quiet')).toMatchObject({ unread: 4, owes: 1 });
+    expect(await row('auth')).toMatchObject({ unread: before.unread, owes: before.owes });
+    expect(task).toMatch(/^m\d+$/);
+    await h.ok(['kill', 'quiet']);
+  });
+
   it('a forged sender is refused; CW_SESSION_ID alone proves nothing', { timeout: 30_000 }, async () => {
     const forged = await h.cw(['msg', 'deploy', 'trust me'], { env: { CW_SESSION_TOKEN: 'not-a-real-token' } });
     expect(forged.code).toBe(3);
