@@ -28,6 +28,57 @@ import { register as mcpServer } from './commands/mcp-server.js';
 import { register as ui } from './commands/ui.js';
 import { register as fleet } from './commands/fleet.js';
 
+/**
+ * Every registrar with the command words (names and aliases) it adds, in the order `cw --help` lists them.
+ * tests/unit/cli-commands.test.ts checks this table against what each registrar really adds.
+ */
+export const COMMANDS: [words: string[], register: (program: Command) => void][] = [
+  [['launch'], launch],
+  [['list', 'ls'], list],
+  [['attach', 'a'], attach],
+  [['send'], send],
+  [['watch'], watch],
+  [['logs'], logs],
+  [['screen'], screen],
+  [['status'], status],
+  [['wait'], wait],
+  [['last-message', 'last'], lastMessage],
+  [['events'], events],
+  [['msg', 'request', 'ask', 'reply', 'inbox'], msg],
+  [['work'], work],
+  [['state'], state],
+  [['listen'], listen],
+  [['mcp-server'], mcpServer],
+  [['kill'], kill],
+  [['rm'], rm],
+  [['fleet'], fleet],
+  [['start', 'daemon', 'stop'], daemon],
+  [['server'], server],
+  [['token'], token],
+  [['ui'], ui],
+  [['version'], version],
+];
+
+/** Global options that take a value (skipped when looking for the command word). */
+const GLOBAL_WITH_VALUE = new Set(['--server', '--token']);
+
+/**
+ * The command word of `cw [global options] WORD ...`, or null when there is none or an option comes first
+ * (`cw --help`, `cw -V`): then every command is registered, for the full help and for suggestions.
+ */
+export function commandWord(argv: string[]): string | null {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (GLOBAL_WITH_VALUE.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--server=') || a.startsWith('--token=')) continue;
+    return a.startsWith('-') ? null : a;
+  }
+  return null;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cw')
     .description('Run AI coding agents in persistent terminals, and know what each one is doing.')
@@ -42,7 +93,11 @@ export async function main(argv: string[]): Promise<void> {
       'after',
       '\nSessions are named by id, name or @name. Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 124 timeout.\nEvery command that prints data takes --json. Data goes to stdout, messages to stderr.',
     );
-  for (const reg of [launch, list, attach, send, watch, logs, screen, status, wait, lastMessage, events, msg, work, state, listen, mcpServer, kill, rm, fleet, daemon, server, token, ui, version]) reg(program);
+  // Only the command being run is registered when it is known: registering all of them is a few milliseconds of
+  // every `cw` start, for help text nobody reads. An unknown word gets them all, so commander can suggest one.
+  const word = commandWord(argv);
+  const only = word === null ? undefined : COMMANDS.find(([words]) => words.includes(word));
+  for (const [, reg] of only ? [only] : COMMANDS) reg(program);
   for (const c of program.commands) c.exitOverride();
   program.hook('preAction', () => setGlobalOptions(program.opts<{ server?: string; token?: string }>()));
   try {
