@@ -78,6 +78,24 @@ export class PtyProcess {
       });
       return socket;
     };
+    // HACK: node-pty learns of the child's exit at once, but then waits DESTROY_SOCKET_TIMEOUT_MS (200 ms) for the
+    // read side to close, which it never does while we hold the slave; it marks that wait by setting _boundClose.
+    // Watching the flag starts the drain at the exit instead of 200 ms later (every `cw wait --until exit` and
+    // exit event was that much late). Without the flag (another node-pty), its timer still starts the drain.
+    const ptyObj = this._pty as unknown as Record<string, unknown>;
+    if (ptyObj._boundClose === false) {
+      let bound = false;
+      Object.defineProperty(ptyObj, '_boundClose', {
+        configurable: true,
+        enumerable: true,
+        get: () => bound,
+        set: (v: boolean) => {
+          bound = v;
+          // After node-pty has registered its close listener (it does so right after setting the flag).
+          if (v) setImmediate(() => socket.destroy());
+        },
+      });
+    }
     this._pty.onData((d) => {
       this._lastDataAt = Date.now();
       onData(d as unknown as Buffer);
