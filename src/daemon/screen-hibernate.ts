@@ -160,6 +160,22 @@ function internals(term: HeadlessTerminal): Internals | null {
   };
 }
 
+/** xterm's own starting size of its decode buffer, in UTF-32 code units (16 KiB). */
+const PARSE_BUFFER_KEEP = 4096;
+
+/**
+ * Gives back the decode buffer a big write grew: xterm sizes it to the longest write it ever parsed, up to
+ * 128 Ki code units (512 KiB), and keeps it for the terminal's life, so every terminal a firehose batch ever
+ * reached would hold one. Not while a parse is paused: xterm resumes it from that buffer.
+ */
+export function trimParseBuffer(term: HeadlessTerminal): void {
+  const input = (term as unknown as { _core?: { _inputHandler?: Record<string, unknown> } })._core?._inputHandler;
+  const buf = input?._parseBuffer;
+  const stack = input?._parseStack;
+  if (!(buf instanceof Uint32Array) || buf.length <= PARSE_BUFFER_KEEP || !isObj(stack) || stack.paused !== false) return;
+  input!._parseBuffer = new Uint32Array(PARSE_BUFFER_KEEP);
+}
+
 /**
  * Why this terminal cannot be hibernated right now, or null when it can. The caller also makes sure no write is
  * pending (the worker's job queue is empty and the parser idle).
@@ -223,8 +239,12 @@ export interface Hibernated {
   cols: number;
   rows: number;
   scrollback: number;
-  /** The serialized buffers, UTF-8, raw-deflated (a copy of exactly its length, not a slice of a bigger buffer). */
-  packed: Uint8Array;
+  /**
+   * The replay, UTF-8, raw-deflated, held as a one-byte string (one char per byte): in the JS heap, which V8
+   * compacts and gives back, not in malloc's, where each long-lived block would pin the freed terminals' rows
+   * above it and keep them resident.
+   */
+  packed: string;
   /** Length of the serialized text, for diagnostics. */
   chars: number;
   carried: Carried;
@@ -414,7 +434,7 @@ export function hibernate(t: ScreenTerm): Hibernated | null {
   if (hibernateBlocker(term) !== null) return null;
   const x = internals(term)!;
   const text = replayOf(term);
-  const packed = new Uint8Array(deflateRawSync(Buffer.from(text, 'utf8'), { level: PACK_LEVEL }));
+  const packed = deflateRawSync(Buffer.from(text, 'utf8'), { level: PACK_LEVEL }).toString('latin1');
   const cur = x.input._curAttrData;
   const carried: Carried = {
     normal: carryBuffer(x.normal, term.cols),
@@ -470,7 +490,7 @@ function restoreBuffer(b: BufferInternals, c: CarriedBuffer): void {
  */
 export function revive(h: Hibernated, done: (t: ScreenTerm) => void): void {
   const t = newScreenTerm(h.cols, h.rows, h.scrollback);
-  const text = inflateRawSync(h.packed).toString('utf8');
+  const text = inflateRawSync(Buffer.from(h.packed, 'latin1')).toString('utf8');
   t.term.write(text, () => {
     const x = internals(t.term);
     // Same xterm module as the one that hibernated it, so its internals are there.

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ScreenSnapshot } from './screen-snapshot.js';
 import type { ToWorker, FromWorker, ScreenWorkerData } from './screen-messages.js';
 import { planScreenWrite } from './screen-fastpath.js';
-import { hibernate, linesOf, newScreenTerm, revive, viewOf, type HeadlessTerminal, type Hibernated, type ScreenTerm, type ScreenView } from './screen-hibernate.js';
+import { hibernate, linesOf, newScreenTerm, revive, trimParseBuffer, viewOf, type HeadlessTerminal, type Hibernated, type ScreenTerm, type ScreenView } from './screen-hibernate.js';
 import { SCREEN_HIBERNATE_COST_FACTOR } from './limits.js';
 
 /** A job that needs the terminal itself (a parsed screen), or only what a hibernated one keeps aside. */
@@ -230,6 +230,7 @@ function pump(id: number, e: Entry): void {
     e.oldestDataAt = 0;
     e.frameDue = false;
     term.write(plan.data, () => {
+      trimParseBuffer(term);
       e.busy = false;
       post({ t: 'parsed', id, bytes: total });
       pump(id, e);
@@ -298,7 +299,7 @@ function hibernateNext(): void {
       e.sleeping = h;
       const ms = performance.now() - t0;
       e.cycleMs = ms;
-      if (logHibernation) post({ t: 'hibernated', id, bytes: h.packed.byteLength, ms });
+      if (logHibernation) post({ t: 'hibernated', id, bytes: h.packed.length, ms });
     } else {
       // Half a sequence or character is pending (see hibernateBlocker): look again after another delay.
       e.lastUsed = performance.now();
