@@ -23,4 +23,5 @@ export type FromWorker =
   | { t: 'title'; id: number; title: string }
   | { t: 'reply'; req: number; value: unknown }
   | { t: 'hibernated'; id: number; bytes: number; ms: number }
-  | { t: 'revived'; id: number; ms: number };
+  | { t: 'revived'; id: number; ms: number }
+  | { t: 'error'; id: number; message: string };

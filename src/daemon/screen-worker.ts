@@ -180,7 +180,7 @@ function wake(id: number, e: Entry): void {
   e.sleeping = null;
   e.busy = true;
   const t0 = performance.now();
-  revive(h, (st) => {
+  const ready = (st: ScreenTerm): void => {
     e.st = st;
     wire(id, e, st.term);
     e.busy = false;
@@ -189,7 +189,15 @@ function wake(id: number, e: Entry): void {
     e.lastUsed = now;
     if (logHibernation) post({ t: 'revived', id, ms: now - t0 });
     pump(id, e);
-  });
+  };
+  try {
+    revive(h, ready);
+  } catch (err) {
+    // Cannot happen with the xterm that packed it; if it does, this one session restarts blank (as all do when
+    // the worker restarts) rather than the worker dying with every screen.
+    post({ t: 'error', id, message: `could not revive the screen: ${(err as Error).message}` });
+    ready(newScreenTerm(h.cols, h.rows, h.scrollback));
+  }
 }
 
 /** Runs the next jobs of one terminal: a query or resize, or all queued data as one batch. */
@@ -292,7 +300,12 @@ function hibernateNext(): void {
   // Checked again: output, a read or a close may have come in since the sweep.
   if (e && idleEnough(e, performance.now())) {
     const t0 = performance.now();
-    const h = hibernate(e.st!);
+    let h: Hibernated | null = null;
+    try {
+      h = hibernate(e.st!);
+    } catch (err) {
+      post({ t: 'error', id, message: `could not hibernate the screen: ${(err as Error).message}` });
+    }
     if (h) {
       e.st!.term.dispose();
       e.st = null;
@@ -301,7 +314,8 @@ function hibernateNext(): void {
       e.cycleMs = ms;
       if (logHibernation) post({ t: 'hibernated', id, bytes: h.packed.length, ms });
     } else {
-      // Half a sequence or character is pending (see hibernateBlocker): look again after another delay.
+      // Half a sequence or character is pending (see hibernateBlocker), or packing failed: look again after
+      // another delay.
       e.lastUsed = performance.now();
     }
   }

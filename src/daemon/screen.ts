@@ -68,6 +68,9 @@ export class ScreenHost {
       case 'hibernated':
         this._info(`screen of session ${m.id} hibernated: ${m.bytes} bytes packed in ${m.ms.toFixed(1)} ms`);
         return;
+      case 'error':
+        this._log(`session ${m.id}: ${m.message}`);
+        return;
       case 'revived':
         this._info(`screen of session ${m.id} revived in ${m.ms.toFixed(1)} ms`);
         return;
