@@ -74,6 +74,40 @@ export const PERSIST_INTERVAL_MS = 2000;
  */
 export const SCREEN_SAVE_INTERVAL_MS = 5000;
 
+/**
+ * A session's headless terminal with no output, resize or read for this long is hibernated: serialized to a
+ * compact form and disposed, and recreated from it by the next output, resize or read (screen-hibernate.ts).
+ * An idle 120x40 terminal costs ~300 KiB awake and well under 10 KiB asleep; a full 2000-line scrollback ~6 MiB
+ * awake and its deflated text asleep. Snapshots (activity sampling, `cw screen`) of a hibernated terminal are
+ * answered from a copy kept aside, and do not count as reads, so the activity heartbeat does not keep it awake.
+ * SCREEN_SAVE_INTERVAL_MS: the periodic save of a screen that just went quiet then reads it awake instead of
+ * reviving it (every read resets the wait, and the save comes within one interval of the last output).
+ * CODEWIRE_SCREEN_HIBERNATE_MS overrides it, for tests only (read at daemon start); with it set, each
+ * hibernation and revival is also logged in daemon.log, where tests can see it.
+ */
+export const SCREEN_HIBERNATE_IDLE_MS = SCREEN_SAVE_INTERVAL_MS;
+/** Smallest accepted override: a shorter wait would hibernate between the chunks of one burst of output. */
+export const SCREEN_HIBERNATE_MIN_MS = 50;
+
+export function screenHibernateMs(env: NodeJS.ProcessEnv = process.env): { ms: number; overridden: boolean } {
+  const raw = env.CODEWIRE_SCREEN_HIBERNATE_MS;
+  if (raw === undefined || raw === '') return { ms: SCREEN_HIBERNATE_IDLE_MS, overridden: false };
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < SCREEN_HIBERNATE_MIN_MS) {
+    throw new Error(`CODEWIRE_SCREEN_HIBERNATE_MS must be a whole number of ms ≥ ${SCREEN_HIBERNATE_MIN_MS}, got '${raw}'`);
+  }
+  return { ms: n, overridden: true };
+}
+
+/**
+ * A terminal stays awake at least this many times as long as its last hibernation and revival took together,
+ * so a session whose output resumes just after each hibernation spends at most 1/100 of a core on them: a full
+ * 2000-line scrollback takes ~100 ms to pack and replay, so after its first hibernation it sleeps after 10 s of
+ * quiet; a shell prompt (a few ms) after SCREEN_HIBERNATE_IDLE_MS.
+ */
+export const SCREEN_HIBERNATE_COST_FACTOR = 100;
+
+
 /** Lines of scrollback sent before the screen on attach (the rest stays readable with `cw logs`). */
 export const ATTACH_SCROLLBACK_LINES = 1000;
 

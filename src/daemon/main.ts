@@ -84,7 +84,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   if (existsSync(paths.socket)) unlinkSync(paths.socket);
 
   const store = new Store(paths.db);
-  const screens = new ScreenHost(join(dirname(fileURLToPath(import.meta.url)), 'screen-worker.js'), (m) => log.error(m));
+  const screens = new ScreenHost(join(dirname(fileURLToPath(import.meta.url)), 'screen-worker.js'), (m) => log.error(m), (m) => log.info(m));
   const registry = new Registry(paths, store, screens, log);
 
   const connections = new Set<Connection>();

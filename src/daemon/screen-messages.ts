@@ -9,8 +9,19 @@ export type ToWorker =
   | { t: 'query'; id: number; req: number; what: ScreenQuery; scrollback?: number }
   | { t: 'close'; id: number };
 
+/** Given to the worker at its start. */
+export interface ScreenWorkerData {
+  /** Idle time before a terminal hibernates (SCREEN_HIBERNATE_IDLE_MS or its override). */
+  hibernateMs: number;
+  /** Report each hibernation and revival (only when the delay is overridden, for tests). */
+  logHibernation: boolean;
+}
+
 export type FromWorker =
   | { t: 'parsed'; id: number; bytes: number }
   | { t: 'respond'; id: number; data: string }
   | { t: 'title'; id: number; title: string }
-  | { t: 'reply'; req: number; value: unknown };
+  | { t: 'reply'; req: number; value: unknown }
+  | { t: 'hibernated'; id: number; bytes: number; ms: number }
+  | { t: 'revived'; id: number; ms: number }
+  | { t: 'error'; id: number; message: string };

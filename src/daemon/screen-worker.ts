@@ -1,21 +1,23 @@
 // The screen worker: one @xterm/headless terminal per session, parsed off the daemon's main thread so the
 // parser (the slowest stage of the output pipeline) never delays reading the pty or writing the log.
 // Messages are handled strictly in order, so a snapshot request reflects every byte posted before it.
-import { parentPort } from 'node:worker_threads';
-import xtermHeadless from '@xterm/headless';
-import serializeAddon from '@xterm/addon-serialize';
+// A terminal left alone for a while is hibernated (screen-hibernate.ts) and revived, in its turn in the same
+// order, by the next job that needs it.
+import { parentPort, workerData } from 'node:worker_threads';
 import type { ScreenSnapshot } from './screen-snapshot.js';
-import type { ToWorker, FromWorker } from './screen-messages.js';
+import type { ToWorker, FromWorker, ScreenWorkerData } from './screen-messages.js';
 import { planScreenWrite } from './screen-fastpath.js';
+import { hibernate, linesOf, newScreenTerm, revive, trimParseBuffer, viewOf, type HeadlessTerminal, type Hibernated, type ScreenTerm, type ScreenView } from './screen-hibernate.js';
+import { SCREEN_HIBERNATE_COST_FACTOR } from './limits.js';
 
-const { Terminal } = xtermHeadless;
-const { SerializeAddon } = serializeAddon;
-
-type Job = { kind: 'data'; buf: Uint8Array } | { kind: 'run'; fn: () => void };
+/** A job that needs the terminal itself (a parsed screen), or only what a hibernated one keeps aside. */
+type Job = { kind: 'data'; buf: Uint8Array } | { kind: 'run'; fn: () => void; needsTerm: boolean };
 
 interface Entry {
-  term: InstanceType<typeof Terminal>;
-  ser: InstanceType<typeof SerializeAddon>;
+  /** The live terminal, or null while it hibernates. */
+  st: ScreenTerm | null;
+  /** The hibernated state while `st` is null. */
+  sleeping: Hibernated | null;
   title: string;
   lastBellAt?: number;
   progress?: { state: number; value: number };
@@ -37,6 +39,10 @@ interface Entry {
   frameTimer: NodeJS.Timeout | null;
   /** The frame timer fired: write what is queued at the next chance. */
   frameDue: boolean;
+  /** When a job last used the terminal (performance.now ms): data, a resize, a read other than a snapshot. */
+  lastUsed: number;
+  /** How long the last hibernation plus revival took (ms): the terminal stays awake in proportion. */
+  cycleMs: number;
 }
 
 /**
@@ -50,6 +56,10 @@ const FIREHOSE_WINDOW_MS = 100;
 const FIREHOSE_BYTES_PER_WINDOW = 256 * 1024;
 const FIREHOSE_FRAME_MS = 50;
 
+const { hibernateMs, logHibernation } = workerData as ScreenWorkerData;
+/** Idle terminals are looked for this many times per hibernate delay: each sleeps within 1.25× the delay. */
+const HIBERNATE_CHECKS_PER_DELAY = 4;
+
 const port = parentPort!;
 const terms = new Map<number, Entry>();
 
@@ -58,12 +68,9 @@ function post(msg: FromWorker): void {
 }
 
 function open(id: number, cols: number, rows: number, scrollback: number): void {
-  const term = new Terminal({ cols, rows, scrollback, allowProposedApi: true, convertEol: false });
-  const ser = new SerializeAddon();
-  term.loadAddon(ser);
   const entry: Entry = {
-    term,
-    ser,
+    st: null,
+    sleeping: null,
     title: '',
     jobs: [],
     busy: false,
@@ -74,7 +81,16 @@ function open(id: number, cols: number, rows: number, scrollback: number): void 
     oldestDataAt: 0,
     frameTimer: null,
     frameDue: false,
+    lastUsed: performance.now(),
+    cycleMs: 0,
   };
+  entry.st = newScreenTerm(cols, rows, scrollback);
+  wire(id, entry, entry.st.term);
+  terms.set(id, entry);
+}
+
+/** Connects a terminal (new or revived) to its entry and the daemon. */
+function wire(id: number, entry: Entry, term: HeadlessTerminal): void {
   // Replies to terminal queries (device attributes, cursor position): the daemon forwards them to the pty
   // only while no real terminal is attached, so nothing answers twice.
   term.onData((data) => post({ t: 'respond', id, data }));
@@ -93,55 +109,37 @@ function open(id: number, cols: number, rows: number, scrollback: number): void 
     }
     return false;
   });
-  terms.set(id, entry);
 }
 
 function snapshot(e: Entry): ScreenSnapshot {
-  const buf = e.term.buffer.active;
-  const lines: string[] = [];
-  for (let y = 0; y < e.term.rows; y++) lines.push(buf.getLine(buf.baseY + y)?.translateToString(true) ?? '');
+  // A hibernated terminal has not changed since it went to sleep: its view then is its view now.
+  const v: ScreenView = e.st ? viewOf(e.st.term) : e.sleeping!.view;
   const snap: ScreenSnapshot = {
-    cols: e.term.cols,
-    rows: e.term.rows,
-    lines,
-    cursor: { x: buf.cursorX, y: buf.cursorY },
+    cols: v.cols,
+    rows: v.rows,
+    lines: v.lines,
+    cursor: v.cursor,
     title: e.title,
-    altScreen: buf.type === 'alternate',
-    bracketedPaste: e.term.modes.bracketedPasteMode,
+    altScreen: v.altScreen,
+    bracketedPaste: v.bracketedPaste,
   };
   if (e.progress) snap.progress = e.progress;
   if (e.lastBellAt !== undefined) snap.lastBellAt = e.lastBellAt;
   return snap;
 }
 
-/** Scrollback plus visible rows as plain text, top to bottom. */
-function allLines(e: Entry, maxScrollback: number): string[] {
-  const buf = e.term.buffer.active;
-  const start = Math.max(0, buf.baseY - maxScrollback);
-  const out: string[] = [];
-  for (let y = start; y < buf.baseY + e.term.rows; y++) {
-    const line = buf.getLine(y);
-    if (!line) continue;
-    const text = line.translateToString(true);
-    // A soft-wrapped row continues the previous line.
-    if (line.isWrapped && out.length > 0) out[out.length - 1] += text;
-    else out.push(text);
-  }
-  return out;
-}
-
 /** True when the terminal's parser has no escape sequence half-read and the screen is a plain scrolling one. */
-function fastPathAllowed(e: Entry): boolean {
-  const core = (e.term as unknown as { _core?: { _inputHandler?: { _parser?: { currentState?: number } }; _bufferService?: { buffer?: { scrollTop: number; scrollBottom: number } } } })._core;
+function fastPathAllowed(term: HeadlessTerminal): boolean {
+  const core = (term as unknown as { _core?: { _inputHandler?: { _parser?: { currentState?: number } }; _bufferService?: { buffer?: { scrollTop: number; scrollBottom: number } } } })._core;
   // HACK: parser state and scroll region are internal to xterm.js; without them the fast path stays off.
   const parserState = core?._inputHandler?._parser?.currentState;
   const buf = core?._bufferService?.buffer;
   if (parserState !== 0 || !buf) return false;
-  const modes = e.term.modes;
+  const modes = term.modes;
   return (
-    e.term.buffer.active.type === 'normal' &&
+    term.buffer.active.type === 'normal' &&
     buf.scrollTop === 0 &&
-    buf.scrollBottom === e.term.rows - 1 &&
+    buf.scrollBottom === term.rows - 1 &&
     !modes.insertMode &&
     !modes.originMode
   );
@@ -176,10 +174,45 @@ function noteData(e: Entry, bytes: number): void {
   if (e.oldestDataAt === 0) e.oldestDataAt = now;
 }
 
+/** Recreates a hibernated terminal, then runs the jobs waiting for it (nothing else runs for it meanwhile). */
+function wake(id: number, e: Entry): void {
+  const h = e.sleeping!;
+  e.sleeping = null;
+  e.busy = true;
+  const t0 = performance.now();
+  const ready = (st: ScreenTerm): void => {
+    e.st = st;
+    wire(id, e, st.term);
+    e.busy = false;
+    const now = performance.now();
+    e.cycleMs += now - t0;
+    e.lastUsed = now;
+    if (logHibernation) post({ t: 'revived', id, ms: now - t0 });
+    pump(id, e);
+  };
+  try {
+    revive(h, ready);
+  } catch (err) {
+    // Cannot happen with the xterm that packed it; if it does, this one session restarts blank (as all do when
+    // the worker restarts) rather than the worker dying with every screen.
+    post({ t: 'error', id, message: `could not revive the screen: ${(err as Error).message}` });
+    ready(newScreenTerm(h.cols, h.rows, h.scrollback));
+  }
+}
+
 /** Runs the next jobs of one terminal: a query or resize, or all queued data as one batch. */
 function pump(id: number, e: Entry): void {
   while (!e.busy && e.jobs.length > 0) {
     const first = e.jobs[0]!;
+    if (!e.st) {
+      if (first.kind === 'data' || first.needsTerm) return wake(id, e);
+      e.jobs.shift();
+      first.fn();
+      continue;
+    }
+    const term = e.st.term;
+    // Snapshots do not count: the activity heartbeat takes one every few seconds from every session.
+    if (first.kind === 'data' || first.needsTerm) e.lastUsed = performance.now();
     if (first.kind === 'run') {
       e.jobs.shift();
       first.fn();
@@ -200,11 +233,12 @@ function pump(id: number, e: Entry): void {
         off += p.buf.byteLength;
       }
     }
-    const plan = planScreenWrite(batch, fastPathAllowed(e), 2 * e.term.rows + e.scrollback + 2);
+    const plan = planScreenWrite(batch, fastPathAllowed(term), 2 * term.rows + e.scrollback + 2);
     e.busy = true;
     e.oldestDataAt = 0;
     e.frameDue = false;
-    e.term.write(plan.data, () => {
+    term.write(plan.data, () => {
+      trimParseBuffer(term);
       e.busy = false;
       post({ t: 'parsed', id, bytes: total });
       pump(id, e);
@@ -228,6 +262,68 @@ function enqueue(id: number, job: Job): void {
   pump(id, e);
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Hibernation: a sweep finds terminals unused for the delay and puts them to sleep one per turn of the event
+// loop, so the messages of other sessions are handled in between (packing a full scrollback takes tens of ms).
+
+/** Terminals due for hibernation, in the order found; handled one per turn. */
+const due = new Set<number>();
+let draining = false;
+
+function idleEnough(e: Entry, now: number): boolean {
+  return (
+    e.st !== null &&
+    !e.busy &&
+    e.jobs.length === 0 &&
+    e.frameTimer === null &&
+    now - e.lastUsed >= Math.max(hibernateMs, SCREEN_HIBERNATE_COST_FACTOR * e.cycleMs)
+  );
+}
+
+function sweep(): void {
+  const now = performance.now();
+  for (const [id, e] of terms) if (idleEnough(e, now)) due.add(id);
+  if (due.size > 0 && !draining) {
+    draining = true;
+    setImmediate(hibernateNext);
+  }
+}
+
+function hibernateNext(): void {
+  const id = due.values().next().value;
+  if (id === undefined) {
+    draining = false;
+    return;
+  }
+  due.delete(id);
+  const e = terms.get(id);
+  // Checked again: output, a read or a close may have come in since the sweep.
+  if (e && idleEnough(e, performance.now())) {
+    const t0 = performance.now();
+    let h: Hibernated | null = null;
+    try {
+      h = hibernate(e.st!);
+    } catch (err) {
+      post({ t: 'error', id, message: `could not hibernate the screen: ${(err as Error).message}` });
+    }
+    if (h) {
+      e.st!.term.dispose();
+      e.st = null;
+      e.sleeping = h;
+      const ms = performance.now() - t0;
+      e.cycleMs = ms;
+      if (logHibernation) post({ t: 'hibernated', id, bytes: h.packed.length, ms });
+    } else {
+      // Half a sequence or character is pending (see hibernateBlocker), or packing failed: look again after
+      // another delay.
+      e.lastUsed = performance.now();
+    }
+  }
+  setImmediate(hibernateNext);
+}
+
+setInterval(sweep, Math.max(1, Math.floor(hibernateMs / HIBERNATE_CHECKS_PER_DELAY))).unref();
+
 port.on('message', (m: ToWorker) => {
   switch (m.t) {
     case 'open':
@@ -237,11 +333,12 @@ port.on('message', (m: ToWorker) => {
       enqueue(m.id, { kind: 'data', buf: m.buf });
       return;
     case 'resize':
-      enqueue(m.id, { kind: 'run', fn: () => terms.get(m.id)?.term.resize(m.cols, m.rows) });
+      enqueue(m.id, { kind: 'run', needsTerm: true, fn: () => terms.get(m.id)?.st?.term.resize(m.cols, m.rows) });
       return;
     case 'query':
       enqueue(m.id, {
         kind: 'run',
+        needsTerm: m.what !== 'snapshot',
         fn: () => {
           const e = terms.get(m.id);
           if (!e) {
@@ -254,10 +351,10 @@ port.on('message', (m: ToWorker) => {
               value = snapshot(e);
               break;
             case 'serialize':
-              value = e.ser.serialize({ scrollback: m.scrollback ?? 0 });
+              value = e.st!.ser.serialize({ scrollback: m.scrollback ?? 0 });
               break;
             case 'lines':
-              value = allLines(e, m.scrollback ?? 0);
+              value = linesOf(e.st!.term, m.scrollback ?? 0);
               break;
           }
           post({ t: 'reply', req: m.req, value });
@@ -267,8 +364,9 @@ port.on('message', (m: ToWorker) => {
     case 'close':
       enqueue(m.id, {
         kind: 'run',
+        needsTerm: false,
         fn: () => {
-          terms.get(m.id)?.term.dispose();
+          terms.get(m.id)?.st?.term.dispose();
           terms.delete(m.id);
         },
       });

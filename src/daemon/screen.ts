@@ -1,7 +1,8 @@
 // The daemon side of the screen worker: one worker thread serves every session's headless terminal.
 import { Worker } from 'node:worker_threads';
 import type { ScreenSnapshot } from './screen-snapshot.js';
-import type { FromWorker, ScreenQuery, ToWorker } from './screen-messages.js';
+import type { FromWorker, ScreenQuery, ScreenWorkerData, ToWorker } from './screen-messages.js';
+import { screenHibernateMs } from './limits.js';
 
 export interface ScreenListener {
   /** Bytes the parser has finished with. */
@@ -24,16 +25,21 @@ export class ScreenHost {
    */
   private readonly _outbox = new Map<number, Uint8Array[]>();
   private _flushScheduled = false;
+  /** Read once at start: an invalid override stops the daemon there, not the worker in a restart loop. */
+  private readonly _workerData: ScreenWorkerData;
 
   constructor(
     private readonly _workerPath: string,
     private readonly _log: (msg: string) => void,
+    private readonly _info: (msg: string) => void = () => {},
   ) {
+    const h = screenHibernateMs();
+    this._workerData = { hibernateMs: h.ms, logHibernation: h.overridden };
     this._worker = this._start();
   }
 
   private _start(): Worker {
-    const w = new Worker(this._workerPath);
+    const w = new Worker(this._workerPath, { workerData: this._workerData });
     w.on('message', (m: FromWorker) => this._onMessage(m));
     w.on('error', (err) => this._log(`screen worker error: ${err.stack ?? err.message}`));
     w.on('exit', (code) => {
@@ -58,6 +64,15 @@ export class ScreenHost {
         return;
       case 'title':
         this._listeners.get(m.id)?.listener.title(m.title);
+        return;
+      case 'hibernated':
+        this._info(`screen of session ${m.id} hibernated: ${m.bytes} bytes packed in ${m.ms.toFixed(1)} ms`);
+        return;
+      case 'error':
+        this._log(`session ${m.id}: ${m.message}`);
+        return;
+      case 'revived':
+        this._info(`screen of session ${m.id} revived in ${m.ms.toFixed(1)} ms`);
         return;
       case 'reply': {
         const p = this._pending.get(m.req);
