@@ -26,6 +26,14 @@ const lazyChildProcessInCommander = {
 /** The CLI bundle's size budget: every `cw` run reads it. Above this, something cold was pulled into it. */
 const CLI_BUNDLE_MAX_BYTES = 512 * 1024;
 
+const MODULE_URL = "var __cwMeta={get url(){return require('url').pathToFileURL(__filename).href}};";
+/**
+ * The CLI bundle is written already wrapped the way Node wraps a CommonJS module, as one function expression that
+ * dist/cw.js compiles with vm.Script: wrapping it at run time copied the whole source (a quarter megabyte) once more
+ * on every start. Not loadable with require(); only the launcher runs it.
+ */
+const CLI_WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
+
 const common = {
   outdir: 'dist',
   bundle: true,
@@ -34,9 +42,10 @@ const common = {
   target: 'node20',
   // Native addons and big runtime-only libraries stay in node_modules; the daemon loads them lazily.
   external: ['node-pty', 'better-sqlite3', '@xterm/headless', '@xterm/addon-serialize'],
-  define: { __CW_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__cwModuleUrl' },
+  define: { __CW_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__cwMeta.url' },
   // The sources are ES modules that find files beside themselves with import.meta.url; CommonJS has __filename.
-  banner: { js: "var __cwModuleUrl = require('url').pathToFileURL(__filename).href;" },
+  // A getter, so a run that never asks (most `cw` runs) never loads node:url.
+  banner: { js: MODULE_URL },
   sourcemap: 'linked',
   // Less source to read at every start; names stay, so stack traces still name their functions.
   minifyWhitespace: true,
@@ -77,7 +86,14 @@ const coldImports = {
 };
 
 // The CLI, loaded by dist/cw.js through V8's code cache (see src/launcher/cw.cjs for why CommonJS).
-await build({ ...common, entryPoints: { 'cw-main': 'src/cli.ts' }, plugins: [...common.plugins, coldImports], metafile: true }).then((r) => {
+await build({
+  ...common,
+  entryPoints: { 'cw-main': 'src/cli.ts' },
+  banner: { js: CLI_WRAPPER + MODULE_URL },
+  footer: { js: '})' },
+  plugins: [...common.plugins, coldImports],
+  metafile: true,
+}).then((r) => {
   const bytes = Object.values(r.metafile.outputs).find((o) => o.entryPoint === 'src/cli.ts')?.bytes ?? 0;
   if (bytes > CLI_BUNDLE_MAX_BYTES) throw new Error(`dist/cw-main.js is ${bytes} bytes (limit ${CLI_BUNDLE_MAX_BYTES}): did a cold module become a static import?`);
 });

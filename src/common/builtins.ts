@@ -3,7 +3,9 @@
 // them: they start the daemon, hash a long home path, or fetch a certificate. Everything else imports normally.
 import { createRequire } from 'node:module';
 
-const load = createRequire(import.meta.url);
+// Made on first use too: in the CLI bundle, import.meta.url is itself computed on first use (scripts/build.mjs).
+let req: NodeJS.Require | undefined;
+const load = (id: string): unknown => (req ??= createRequire(import.meta.url))(id);
 
 export const childProcess = (): typeof import('node:child_process') => load('node:child_process') as typeof import('node:child_process');
 export const crypto = (): typeof import('node:crypto') => load('node:crypto') as typeof import('node:crypto');

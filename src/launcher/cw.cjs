@@ -21,9 +21,10 @@ try {
 } catch {
   cachedData = undefined; // no cache yet: compile from source and write one at exit
 }
+// The bundle is one function expression, the wrapper Node gives a CommonJS module (written so by the build: no
+// copy of the source to wrap it here). latin1: the bundle is ASCII, and a one-byte string is the cheapest to make.
 const source = fs.readFileSync(file, 'latin1');
-// The same wrapper Node gives a CommonJS module, on the first line so stack traces keep their line numbers.
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+const script = new vm.Script(source, {
   filename: file,
   cachedData,
 });
