@@ -1,6 +1,6 @@
 // Bundles the CLI and the daemon with esbuild, so `cw list` starts fast, and the web dashboard.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, chmodSync, copyFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, chmodSync, copyFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -101,6 +101,26 @@ await build({ ...common, entryPoints: { ...COLD, 'screen-worker': 'src/daemon/sc
 writeFileSync(new URL('../dist/package.json', import.meta.url), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 copyFileSync(new URL('../src/launcher/cw.cjs', import.meta.url), new URL('../dist/cw.js', import.meta.url));
 chmodSync(new URL('../dist/cw.js', import.meta.url), 0o755);
+
+// native/memtrim: malloc_trim for the daemon (see native/memtrim/memtrim.c), compiled with node-gyp when missing or
+// older than its source, then copied beside the daemon bundle. Without a compiler the daemon still works: it logs
+// once that memory freed by hibernated screens stays resident.
+{
+  const dir = new URL('../native/memtrim/', import.meta.url).pathname;
+  const out = `${dir}build/Release/memtrim.node`;
+  const newest = Math.max(...['memtrim.c', 'binding.gyp'].map((f) => statSync(dir + f).mtimeMs));
+  if (!existsSync(out) || statSync(out).mtimeMs < newest) {
+    // npm hands its own node-gyp to scripts it runs; otherwise the one on PATH.
+    const gyp = process.env.npm_config_node_gyp;
+    const r = gyp
+      ? spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: dir, encoding: 'utf8' })
+      : spawnSync('node-gyp', ['rebuild'], { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) {
+      console.warn(`warning: native/memtrim did not build (${r.error?.message ?? `node-gyp exited ${r.status}`}); the daemon runs without giving freed screen memory back\n${(r.stderr ?? '').split('\n').slice(-8).join('\n')}`);
+    }
+  }
+  if (existsSync(out)) copyFileSync(out, new URL('../dist/memtrim.node', import.meta.url));
+}
 
 // The web dashboard (served by the daemon from dist/web): a browser bundle with xterm.js and its CSS, no CDN.
 await build({

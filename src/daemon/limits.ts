@@ -108,6 +108,21 @@ export function screenHibernateMs(env: NodeJS.ProcessEnv = process.env): { ms: n
 export const SCREEN_HIBERNATE_COST_FACTOR = 100;
 
 
+/**
+ * After terminals hibernate or close, their rows (one malloc'd typed array each, ~1.4 KiB at 120 columns) are freed
+ * only when the screen worker's heap is next collected, which in an idle daemon may be never, and even then glibc
+ * keeps the freed chunks resident. So the worker collects its heap and the daemon calls malloc_trim (native/memtrim)
+ * at most once per this interval, only after something was released. A full collection of a worker holding 100
+ * hibernated screens takes tens of ms of the worker's time, so this bounds it to ~1% of a core.
+ */
+export const MEMORY_RELEASE_MIN_INTERVAL_MS = 5_000;
+/**
+ * Between the worker's collection and the trim: V8 frees dead typed arrays' memory on a background thread after a
+ * collection (~10 ms for the rows of 20 full scrollbacks, measured), and a trim before that finds nothing to give.
+ * What a slow sweep leaves is given back by the next release.
+ */
+export const MEMORY_TRIM_DELAY_MS = 500;
+
 /** Lines of scrollback sent before the screen on attach (the rest stays readable with `cw logs`). */
 export const ATTACH_SCROLLBACK_LINES = 1000;
 

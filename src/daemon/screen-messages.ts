@@ -24,4 +24,6 @@ export type FromWorker =
   | { t: 'reply'; req: number; value: unknown }
   | { t: 'hibernated'; id: number; bytes: number; ms: number }
   | { t: 'revived'; id: number; ms: number }
+  /** The worker collected its heap after terminals were disposed and gave the freed pages back (malloc_trim). */
+  | { t: 'released'; terminals: number; gcMs: number; trimMs: number; rssBefore: number; rssAfter: number; unavailable: string }
   | { t: 'error'; id: number; message: string };

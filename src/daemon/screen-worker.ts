@@ -8,7 +8,10 @@ import type { ScreenSnapshot } from './screen-snapshot.js';
 import type { ToWorker, FromWorker, ScreenWorkerData } from './screen-messages.js';
 import { planScreenWrite } from './screen-fastpath.js';
 import { hibernate, linesOf, newScreenTerm, revive, trimParseBuffer, viewOf, type HeadlessTerminal, type Hibernated, type ScreenTerm, type ScreenView } from './screen-hibernate.js';
-import { SCREEN_HIBERNATE_COST_FACTOR } from './limits.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { memTrimUnavailable, trimMemory } from './memtrim.js';
+import { MEMORY_RELEASE_MIN_INTERVAL_MS, MEMORY_TRIM_DELAY_MS, SCREEN_HIBERNATE_COST_FACTOR } from './limits.js';
 
 /** A job that needs the terminal itself (a parsed screen), or only what a hibernated one keeps aside. */
 type Job = { kind: 'data'; buf: Uint8Array } | { kind: 'run'; fn: () => void; needsTerm: boolean };
@@ -310,6 +313,7 @@ function hibernateNext(): void {
       e.st!.term.dispose();
       e.st = null;
       e.sleeping = h;
+      disposedSinceCollect++;
       const ms = performance.now() - t0;
       e.cycleMs = ms;
       if (logHibernation) post({ t: 'hibernated', id, bytes: h.packed.length, ms });
@@ -323,6 +327,56 @@ function hibernateNext(): void {
 }
 
 setInterval(sweep, Math.max(1, Math.floor(hibernateMs / HIBERNATE_CHECKS_PER_DELAY))).unref();
+
+// ---------------------------------------------------------------------------------------------------------
+// Giving memory back. A disposed terminal's rows are typed arrays whose memory (malloc'd, outside the JS heap) is
+// freed only when this thread's heap is collected; an idle worker allocates too little for V8 to ever do that. So
+// after terminals were disposed (hibernated or closed), and once nothing is left to hibernate, the worker collects
+// its heap and returns the freed pages to the system (malloc_trim, which serves every thread's arena; see
+// native/memtrim). Done here, not on the daemon's main thread, which relays every keystroke: a trim of a few
+// hundred MiB of arena takes tens of ms. At most once per MEMORY_RELEASE_MIN_INTERVAL_MS.
+
+let disposedSinceCollect = 0;
+let lastCollectAt = -Infinity;
+let collectGarbage: (() => void) | null | undefined;
+
+function fullGc(): (() => void) | null {
+  if (collectGarbage === undefined) {
+    try {
+      // HACK: Node offers no way to start a collection without --expose-gc at start-up; setting the flag now
+      // makes the next new context carry `gc`. The flag only adds that global.
+      setFlagsFromString('--expose-gc');
+      collectGarbage = runInNewContext('gc') as () => void;
+    } catch {
+      collectGarbage = null;
+    }
+  }
+  return collectGarbage;
+}
+
+function releaseMemory(): void {
+  if (disposedSinceCollect === 0 || draining || due.size > 0) return;
+  const now = performance.now();
+  if (now - lastCollectAt < MEMORY_RELEASE_MIN_INTERVAL_MS) return;
+  const gc = fullGc();
+  if (!gc) return;
+  const terminals = disposedSinceCollect;
+  disposedSinceCollect = 0;
+  lastCollectAt = now;
+  const rssBefore = process.memoryUsage.rss();
+  gc();
+  const gcMs = performance.now() - now;
+  // V8 frees the dead arrays' memory on a background thread after the collection (concurrent array buffer
+  // sweeping), so the trim waits for that.
+  setTimeout(() => {
+    const t = performance.now();
+    trimMemory();
+    const trimMs = performance.now() - t;
+    post({ t: 'released', terminals, gcMs, trimMs, rssBefore, rssAfter: process.memoryUsage.rss(), unavailable: memTrimUnavailable() });
+  }, MEMORY_TRIM_DELAY_MS).unref();
+}
+
+setInterval(releaseMemory, Math.min(MEMORY_RELEASE_MIN_INTERVAL_MS, Math.max(1, Math.floor(hibernateMs / HIBERNATE_CHECKS_PER_DELAY)))).unref();
 
 port.on('message', (m: ToWorker) => {
   switch (m.t) {
@@ -366,7 +420,11 @@ port.on('message', (m: ToWorker) => {
         kind: 'run',
         needsTerm: false,
         fn: () => {
-          terms.get(m.id)?.st?.term.dispose();
+          const e = terms.get(m.id);
+          if (e?.st) {
+            e.st.term.dispose();
+            disposedSinceCollect++;
+          }
           terms.delete(m.id);
         },
       });

@@ -74,6 +74,9 @@ export class ScreenHost {
       case 'revived':
         this._info(`screen of session ${m.id} revived in ${m.ms.toFixed(1)} ms`);
         return;
+      case 'released':
+        this._released(m);
+        return;
       case 'reply': {
         const p = this._pending.get(m.req);
         this._pending.delete(m.req);
@@ -81,6 +84,20 @@ export class ScreenHost {
         return;
       }
     }
+  }
+
+  private _trimWarned = false;
+
+  private _released(m: Extract<FromWorker, { t: 'released' }>): void {
+    if (m.unavailable && !this._trimWarned) {
+      this._trimWarned = true;
+      this._log(`memory of hibernated screens stays resident: ${m.unavailable}`);
+    }
+    const mib = (n: number): string => (n / 1024 / 1024).toFixed(1);
+    this._info(
+      `memory released after ${m.terminals} screen(s) slept or closed: worker heap collected in ${m.gcMs.toFixed(1)} ms, ` +
+        `trimmed in ${m.trimMs.toFixed(1)} ms, rss ${mib(m.rssBefore)} → ${mib(m.rssAfter)} MiB`,
+    );
   }
 
   private _post(m: ToWorker): void {

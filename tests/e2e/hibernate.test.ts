@@ -115,4 +115,32 @@ describe('screen hibernation', () => {
       user.dispose();
     }
   }, 60_000);
+
+  it('gives the memory of hibernated full scrollbacks back to the system', async () => {
+    // Four sessions fill their 2000-line scrollbacks (~3 MiB of rows each in the screen worker), then go quiet.
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push((await h.ok(['launch', '--', 'sh', '-c', 'head -c 240000 /dev/urandom | base64 -w 80; exec sleep 3600'])).trim());
+    }
+    for (const id of ids) {
+      await waitFor(async () => (await screen(id)).text.trim().split('\n').length > 30, `session ${id}'s output`);
+      await hibernated(id, 0); // (it may have gone to sleep already: 200 ms after its output)
+    }
+    // After they sleep, the worker collects its heap and the daemon trims the C heap: the log says by how much.
+    const released = /memory released after (\d+) screen\(s\) slept or closed: .* rss ([\d.]+) → ([\d.]+) MiB/g;
+    const drop = await waitFor(
+      () => {
+        const log = readFileSync(join(h.dir, 'daemon.log'), 'utf8');
+        let best = 0;
+        for (const m of log.matchAll(released)) best = Math.max(best, Number(m[2]) - Number(m[3]));
+        return best >= 4 ? best : 0;
+      },
+      'a memory release giving back at least 4 MiB',
+      30_000,
+    );
+    expect(drop).toBeGreaterThanOrEqual(4);
+    expect(readFileSync(join(h.dir, 'daemon.log'), 'utf8')).not.toContain('stays resident');
+    // The screens still read the same after it.
+    expect((await screen(ids[0]!)).text.trim().split('\n').length).toBeGreaterThan(30);
+  }, 90_000);
 });
