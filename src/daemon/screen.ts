@@ -93,6 +93,8 @@ export class ScreenHost {
       this._trimWarned = true;
       this._log(`memory of hibernated screens stays resident: ${m.unavailable}`);
     }
+    // Every few seconds on a busy daemon: logged only where hibernation is (tests, CODEWIRE_SCREEN_HIBERNATE_MS).
+    if (!this._workerData.logHibernation) return;
     const mib = (n: number): string => (n / 1024 / 1024).toFixed(1);
     this._info(
       `memory released after ${m.terminals} screen(s) slept or closed: worker heap collected in ${m.gcMs.toFixed(1)} ms, ` +
