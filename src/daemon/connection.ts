@@ -11,7 +11,7 @@ import {
   decodeControl,
   decodeStreamPayload,
   encodeControl,
-  encodeStreamFrame,
+  encodeStreamHeader,
   type Frame,
   type Request,
   type StreamEventOf,
@@ -171,7 +171,8 @@ export class Connection {
   output(stream: number, bytes: Uint8Array): void {
     if (this._closed) return;
     for (let off = 0; off < bytes.length; off += STREAM_FRAME_MAX_BYTES) {
-      this.transport.send(encodeStreamFrame(FrameType.OUTPUT, stream, bytes.subarray(off, off + STREAM_FRAME_MAX_BYTES)));
+      const body = bytes.subarray(off, off + STREAM_FRAME_MAX_BYTES);
+      this.transport.sendFrame(encodeStreamHeader(FrameType.OUTPUT, stream, body.length), body);
     }
   }
 

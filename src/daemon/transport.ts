@@ -3,6 +3,8 @@ import type { Socket } from 'node:net';
 
 export interface Transport {
   send(bytes: Uint8Array): void;
+  /** Sends head then body as one frame's bytes; the body is not copied (the caller never changes it after). */
+  sendFrame(head: Uint8Array, body: Uint8Array): void;
   /** Bytes accepted by send() and not yet handed to the kernel. */
   readonly bufferedBytes: number;
   /** Resolves when the queue has drained (or the peer is gone). */
@@ -17,6 +19,16 @@ export class SocketTransport implements Transport {
 
   send(bytes: Uint8Array): void {
     if (!this._socket.destroyed) this._socket.write(bytes);
+  }
+
+  sendFrame(head: Uint8Array, body: Uint8Array): void {
+    if (this._socket.destroyed) return;
+    // Corked, the two go to the kernel in one writev; queued behind a slow reader, they stay references to the
+    // output chunk, which every client shares.
+    this._socket.cork();
+    this._socket.write(head);
+    this._socket.write(body);
+    this._socket.uncork();
   }
 
   get bufferedBytes(): number {

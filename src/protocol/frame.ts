@@ -45,6 +45,22 @@ export function encodeStreamFrame(type: number, stream: number, bytes: Uint8Arra
   return out;
 }
 
+/**
+ * The first bytes of a byte-stream frame, without its payload: [type][len u32 = 4 + length][stream u32]. Followed
+ * by `length` bytes of payload it is exactly encodeStreamFrame's output; sending the two pieces as they are saves a
+ * copy of every output chunk per client.
+ */
+export function encodeStreamHeader(type: number, stream: number, length: number): Uint8Array {
+  if (4 + length > MAX_FRAME_BYTES) {
+    throw new RangeError(`stream frame of ${length} bytes exceeds the limit of ${MAX_FRAME_BYTES - 4} bytes`);
+  }
+  const out = new Uint8Array(FRAME_HEADER_BYTES + 4);
+  out[0] = type;
+  writeU32(out, 1, 4 + length);
+  writeU32(out, FRAME_HEADER_BYTES, stream);
+  return out;
+}
+
 /** Splits a byte-stream payload into its stream id and bytes (a view, not a copy). */
 export function decodeStreamPayload(payload: Uint8Array): { stream: number; bytes: Uint8Array } {
   if (payload.length < 4) {

@@ -11,6 +11,7 @@ import {
   encodeAck,
   encodeFrame,
   encodeStreamFrame,
+  encodeStreamHeader,
   type Frame,
 } from '../../src/protocol/index.js';
 
@@ -94,6 +95,16 @@ describe('stream frames', () => {
     ]);
     expect(arr(encodeStreamFrame(FrameType.INPUT, 7, new Uint8Array(0)))).toEqual([0x02, 0, 0, 0, 4, 0, 0, 0, 7]);
     expect(arr(encodeStreamFrame(FrameType.OUTPUT, 0xffffffff, bytes(0)))).toEqual([0x01, 0, 0, 0, 5, 0xff, 0xff, 0xff, 0xff, 0]);
+  });
+
+  it('encodes the header alone: with its payload after it, the same bytes as the whole frame', () => {
+    expect(arr(encodeStreamHeader(FrameType.OUTPUT, 0x01020304, 2))).toEqual([0x01, 0, 0, 0, 6, 0x01, 0x02, 0x03, 0x04]);
+    expect(arr(encodeStreamHeader(FrameType.INPUT, 7, 0))).toEqual([0x02, 0, 0, 0, 4, 0, 0, 0, 7]);
+    for (const n of [0, 1, 255, 256, 65536]) {
+      const body = new Uint8Array(n).map((_, i) => i * 7);
+      expect(arr(Uint8Array.from([...encodeStreamHeader(FrameType.OUTPUT, 9, n), ...body]))).toEqual(arr(encodeStreamFrame(FrameType.OUTPUT, 9, body)));
+    }
+    expect(() => encodeStreamHeader(FrameType.OUTPUT, 1, MAX_FRAME_BYTES)).toThrow(/exceeds the limit/);
   });
 
   it('decodes the stream id and bytes', () => {
