@@ -45,6 +45,17 @@ export const WATCHER_QUEUE_MAX_BYTES = 8 * 1024 * 1024;
 export const CLIENT_QUEUE_HARD_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
+ * Output for the screen worker is posted at most this often per session (unless SCREEN_POST_MAX_BYTES gather
+ * first, or a query, resize or close needs every byte now). Each post is a structured clone and a wake-up of the
+ * worker, ~50 µs of the main thread; a fast writer yields one pty read (a few KiB) per turn of the event loop, so
+ * posting every turn cost the main thread a third of its time under `cat` of a big file (profiled). A screen
+ * that lags its output by 2 ms is invisible: anything that reads it flushes first.
+ */
+export const SCREEN_POST_DELAY_MS = 2;
+/** Output gathered for one session that is posted at once, without waiting for SCREEN_POST_DELAY_MS. */
+export const SCREEN_POST_MAX_BYTES = 256 * 1024;
+
+/**
  * Bytes handed to the screen worker but not yet parsed. Above HIGH the pty is paused so a fast writer cannot
  * grow the queue without bound while the parser catches up; it resumes below LOW.
  */

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ScreenSnapshot } from './screen-snapshot.js';
 import type { FromWorker, ScreenQuery, ScreenWorkerData, ToWorker } from './screen-messages.js';
-import { screenHibernateMs } from './limits.js';
+import { SCREEN_POST_DELAY_MS, SCREEN_POST_MAX_BYTES, screenHibernateMs } from './limits.js';
 
 export interface ScreenListener {
   /** Bytes the parser has finished with. */
@@ -23,8 +23,8 @@ export class ScreenHost {
    * 32 reads per turn of the loop: posting them as one message per session and turn saves the per-message cost
    * (a structured clone and a wake-up of the worker) that dominated the main thread under a fast writer.
    */
-  private readonly _outbox = new Map<number, Uint8Array[]>();
-  private _flushScheduled = false;
+  private readonly _outbox = new Map<number, { bufs: Uint8Array[]; bytes: number }>();
+  private _flushTimer: NodeJS.Timeout | null = null;
   /** Read once at start: an invalid override stops the daemon there, not the worker in a restart loop. */
   private readonly _workerData: ScreenWorkerData;
 
@@ -115,17 +115,16 @@ export class ScreenHost {
   }
 
   write(id: number, buf: Uint8Array): void {
-    const q = this._outbox.get(id);
-    if (q) q.push(buf);
-    else this._outbox.set(id, [buf]);
-    if (!this._flushScheduled) {
-      this._flushScheduled = true;
-      setImmediate(() => this._flushAll());
-    }
+    let q = this._outbox.get(id);
+    if (!q) this._outbox.set(id, (q = { bufs: [], bytes: 0 }));
+    q.bufs.push(buf);
+    q.bytes += buf.byteLength;
+    if (q.bytes >= SCREEN_POST_MAX_BYTES) this._flush(id);
+    else this._flushTimer ??= setTimeout(() => this._flushAll(), SCREEN_POST_DELAY_MS);
   }
 
   private _flushAll(): void {
-    this._flushScheduled = false;
+    this._flushTimer = null;
     for (const id of [...this._outbox.keys()]) this._flush(id);
   }
 
@@ -134,12 +133,10 @@ export class ScreenHost {
     const q = this._outbox.get(id);
     if (!q) return;
     this._outbox.delete(id);
-    let total = 0;
-    for (const b of q) total += b.byteLength;
     // A copy we own, so its memory can be transferred instead of cloned (pty buffers may share a pool).
-    const buf = new Uint8Array(total);
+    const buf = new Uint8Array(q.bytes);
     let off = 0;
-    for (const b of q) {
+    for (const b of q.bufs) {
       buf.set(b, off);
       off += b.byteLength;
     }
@@ -170,6 +167,8 @@ export class ScreenHost {
 
   async dispose(): Promise<void> {
     this._closing = true;
+    if (this._flushTimer) clearTimeout(this._flushTimer);
+    this._flushTimer = null;
     await this._worker.terminate();
   }
 }
