@@ -326,15 +326,14 @@ function hibernateNext(): void {
   setImmediate(hibernateNext);
 }
 
-setInterval(sweep, Math.max(1, Math.floor(hibernateMs / HIBERNATE_CHECKS_PER_DELAY))).unref();
-
 // ---------------------------------------------------------------------------------------------------------
 // Giving memory back. A disposed terminal's rows are typed arrays whose memory (malloc'd, outside the JS heap) is
 // freed only when this thread's heap is collected; an idle worker allocates too little for V8 to ever do that. So
 // after terminals were disposed (hibernated or closed), and once nothing is left to hibernate, the worker collects
 // its heap and returns the freed pages to the system (malloc_trim, which serves every thread's arena; see
 // native/memtrim). Done here, not on the daemon's main thread, which relays every keystroke: a trim of a few
-// hundred MiB of arena takes tens of ms. At most once per MEMORY_RELEASE_MIN_INTERVAL_MS.
+// hundred MiB of arena takes tens of ms. Looked at on each sweep; done at most once per
+// MEMORY_RELEASE_MIN_INTERVAL_MS.
 
 let disposedSinceCollect = 0;
 let lastCollectAt = -Infinity;
@@ -376,7 +375,10 @@ function releaseMemory(): void {
   }, MEMORY_TRIM_DELAY_MS).unref();
 }
 
-setInterval(releaseMemory, Math.min(MEMORY_RELEASE_MIN_INTERVAL_MS, Math.max(1, Math.floor(hibernateMs / HIBERNATE_CHECKS_PER_DELAY)))).unref();
+setInterval(() => {
+  sweep();
+  releaseMemory();
+}, Math.max(1, Math.floor(hibernateMs / HIBERNATE_CHECKS_PER_DELAY))).unref();
 
 port.on('message', (m: ToWorker) => {
   switch (m.t) {

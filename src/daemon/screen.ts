@@ -19,9 +19,9 @@ export class ScreenHost {
   private _nextReq = 1;
   private _closing = false;
   /**
-   * Output waiting to be posted, per session. A pty yields at most a few KiB per read and libuv hands over up to
-   * 32 reads per turn of the loop: posting them as one message per session and turn saves the per-message cost
-   * (a structured clone and a wake-up of the worker) that dominated the main thread under a fast writer.
+   * Output waiting to be posted, per session: gathered for SCREEN_POST_DELAY_MS (or SCREEN_POST_MAX_BYTES) and
+   * posted as one message, which saves the per-message cost (a structured clone and a wake-up of the worker) that
+   * dominated the main thread under a fast writer. Anything that needs the screen flushes first (see _post).
    */
   private readonly _outbox = new Map<number, { bufs: Uint8Array[]; bytes: number }>();
   private _flushTimer: NodeJS.Timeout | null = null;

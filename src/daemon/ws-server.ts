@@ -29,11 +29,10 @@ export class WsTransport implements Transport {
 
   sendFrame(head: Uint8Array, body: Uint8Array): void {
     // One frame is one message: the pieces are joined (ws copies into its own frame anyway).
-    if (this._ws.readyState !== this._ws.OPEN) return;
     const frame = new Uint8Array(head.length + body.length);
     frame.set(head, 0);
     frame.set(body, head.length);
-    this._ws.send(frame, { binary: true });
+    this.send(frame);
   }
 
   get bufferedBytes(): number {

@@ -32,16 +32,24 @@ export function encodeFrame(type: number, payload: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Encodes a byte-stream frame: [stream u32 BE][bytes]. */
-export function encodeStreamFrame(type: number, stream: number, bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(FRAME_HEADER_BYTES + 4 + bytes.length);
-  if (4 + bytes.length > MAX_FRAME_BYTES) {
-    throw new RangeError(`stream frame of ${bytes.length} bytes exceeds the limit of ${MAX_FRAME_BYTES - 4} bytes`);
+/** Bytes of a stream frame before its payload: the frame header and the stream id. */
+const STREAM_HEADER_BYTES = FRAME_HEADER_BYTES + 4;
+
+/** Writes [type][len u32 = 4 + length][stream u32] at the start of `out`; throws when the frame would be too big. */
+function writeStreamHeader(out: Uint8Array, type: number, stream: number, length: number): void {
+  if (4 + length > MAX_FRAME_BYTES) {
+    throw new RangeError(`stream frame of ${length} bytes exceeds the limit of ${MAX_FRAME_BYTES - 4} bytes`);
   }
   out[0] = type;
-  writeU32(out, 1, 4 + bytes.length);
+  writeU32(out, 1, 4 + length);
   writeU32(out, FRAME_HEADER_BYTES, stream);
-  out.set(bytes, FRAME_HEADER_BYTES + 4);
+}
+
+/** Encodes a byte-stream frame: [stream u32 BE][bytes]. */
+export function encodeStreamFrame(type: number, stream: number, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(STREAM_HEADER_BYTES + bytes.length);
+  writeStreamHeader(out, type, stream, bytes.length);
+  out.set(bytes, STREAM_HEADER_BYTES);
   return out;
 }
 
@@ -51,13 +59,8 @@ export function encodeStreamFrame(type: number, stream: number, bytes: Uint8Arra
  * copy of every output chunk per client.
  */
 export function encodeStreamHeader(type: number, stream: number, length: number): Uint8Array {
-  if (4 + length > MAX_FRAME_BYTES) {
-    throw new RangeError(`stream frame of ${length} bytes exceeds the limit of ${MAX_FRAME_BYTES - 4} bytes`);
-  }
-  const out = new Uint8Array(FRAME_HEADER_BYTES + 4);
-  out[0] = type;
-  writeU32(out, 1, 4 + length);
-  writeU32(out, FRAME_HEADER_BYTES, stream);
+  const out = new Uint8Array(STREAM_HEADER_BYTES);
+  writeStreamHeader(out, type, stream, length);
   return out;
 }
 

@@ -24,8 +24,9 @@ afterAll(async () => {
   await h.cleanup();
 });
 
-const logCount = (what: 'hibernated' | 'revived', id: string): number =>
-  readFileSync(join(h.dir, 'daemon.log'), 'utf8').split(`screen of session ${id} ${what}`).length - 1;
+const daemonLog = (): string => readFileSync(join(h.dir, 'daemon.log'), 'utf8');
+
+const logCount = (what: 'hibernated' | 'revived', id: string): number => daemonLog().split(`screen of session ${id} ${what}`).length - 1;
 
 const screen = (id: string, ansi = false): Promise<ScreenResult> => h.json<ScreenResult>(['screen', id, ...(ansi ? ['--ansi'] : [])]);
 
@@ -130,16 +131,15 @@ describe('screen hibernation', () => {
     const released = /memory released after (\d+) screen\(s\) slept or closed: .* rss ([\d.]+) → ([\d.]+) MiB/g;
     const drop = await waitFor(
       () => {
-        const log = readFileSync(join(h.dir, 'daemon.log'), 'utf8');
         let best = 0;
-        for (const m of log.matchAll(released)) best = Math.max(best, Number(m[2]) - Number(m[3]));
+        for (const m of daemonLog().matchAll(released)) best = Math.max(best, Number(m[2]) - Number(m[3]));
         return best >= 4 ? best : 0;
       },
       'a memory release giving back at least 4 MiB',
       30_000,
     );
     expect(drop).toBeGreaterThanOrEqual(4);
-    expect(readFileSync(join(h.dir, 'daemon.log'), 'utf8')).not.toContain('stays resident');
+    expect(daemonLog()).not.toContain('stays resident');
     // The screens still read the same after it.
     expect((await screen(ids[0]!)).text.trim().split('\n').length).toBeGreaterThan(30);
   }, 90_000);
