@@ -1,7 +1,7 @@
 // Keeps one session's activity (working, idle, waiting_for_input) current: samples the headless screen after
 // output (throttled), on the tracker's settle deadlines and on a slow heartbeat, and reports changes.
 import { readFileSync } from 'node:fs';
-import type { AgentKind } from './activity/agents.js';
+import type { AgentKind } from './agents/index.js';
 import { inferActivity, QUIET_IDLE_MS, type Activity } from './activity/infer.js';
 import { ActivityTracker, type TrackedActivity } from './activity/tracker.js';
 import type { ScreenSnapshot } from './screen-snapshot.js';

@@ -10,8 +10,7 @@ import type { Session } from './session.js';
 import { AttachStream, EventStream, OutputStream } from './streams.js';
 import { typeInto } from './input.js';
 import { waitFor } from './waiting.js';
-import { lastReply } from './activity/screen-text.js';
-import type { AgentKind } from './activity/agents.js';
+import { agentProfile } from './agents/index.js';
 import { PROMPT_READY_TIMEOUT_MS, SCREEN_SCROLLBACK_LINES, STATE_CARD_MAX_CHARS } from './limits.js';
 import { parseMessageId, view, type Identity, type Mailbox } from './mailbox.js';
 import type { MessageRow } from './store.js';
@@ -159,7 +158,9 @@ export function createHandler(ctx: DaemonContext) {
       const s = registry.resolve(a.session);
       const lines = s.screen ? await s.screen.lines(SCREEN_SCROLLBACK_LINES) : ((await registry.finalScreen(s.id))?.lines ?? null);
       if (!lines) throw new CwError(ErrorCode.NOT_FOUND, `session ${s.id} has no screen to read`, `its output is in \`cw logs ${s.id}\``);
-      return { session: s.id, agent: s.row.agent, text: lastReply(s.row.agent as AgentKind, lines), source: 'screen' };
+      const r = agentProfile(s.row.agent).replyFromScreen(lines.map((l) => l.replace(/\u00a0/g, ' ').trimEnd()));
+      if (!r.ok) throw new CwError(ErrorCode.NOT_FOUND, `session ${s.id} has no reply for its latest turn: ${r.why}`, `see \`cw screen ${s.id}\``);
+      return { session: s.id, agent: s.row.agent, text: r.text, source: r.source };
     },
 
     events: async (conn, raw, req) => {

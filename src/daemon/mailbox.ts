@@ -2,9 +2,10 @@
 // announced to an agent only by a short fixed notice typed when it is idle with an empty prompt.
 import { EventEmitter } from 'node:events';
 import { ErrorCode, type MessageInfo } from '../protocol/index.js';
-import { findClaudePromptBox, unbox } from './activity/rules.js';
+import { agentProfile, isAgent } from './agents/index.js';
+import { prepareScreen } from './agents/screen.js';
 import { CwError, invalid } from './errors.js';
-import { isAgent, typeInto } from './input.js';
+import { typeInto } from './input.js';
 import type { Logger } from './log.js';
 import type { Registry } from './registry.js';
 import type { Session } from './session.js';
@@ -271,7 +272,7 @@ export class Mailbox {
       return;
     }
     const snap = monitor.lastSnapshot;
-    if (snap && !composerEmpty(s.row.agent, snap.lines, snap.cursor.y)) {
+    if (snap && !agentProfile(s.row.agent).composerEmpty(prepareScreen(snap))) {
       this._retryLater(sessionId, HUMAN_GRACE_MS);
       return;
     }
@@ -303,17 +304,4 @@ export class Mailbox {
     for (const t of this._noticeTimers.values()) clearTimeout(t);
     this._noticeTimers.clear();
   }
-}
-
-/** True when the agent's input line holds nothing typed (a greyed suggestion does not count). */
-export function composerEmpty(agent: string, lines: string[], cursorY: number): boolean {
-  if (agent === 'claude') {
-    const box = findClaudePromptBox(lines);
-    if (!box) return false;
-    const body = lines.slice(box.top + 1, box.bottom).map((l) => unbox(l).replace(/^\s*[❯>]\s?/, '').trim());
-    const text = body.filter(Boolean).join(' ');
-    return text === '' || /^Try "/.test(text);
-  }
-  const line = (lines[cursorY] ?? '').replace(/^[\s│|]*[❯>›▌$]\s?/, '').trim();
-  return line === '';
 }

@@ -22,7 +22,8 @@ import {
 import type { Logger } from './log.js';
 import { OutputLog } from './output-log.js';
 import { ActivityMonitor, type ActivityChange } from './activity-monitor.js';
-import { AGENT_KINDS, detectAgent, isAgentKind, type AgentKind } from './activity/agents.js';
+import { AGENT_KINDS, type AgentKind } from './agents/index.js';
+import { detectAgent, isAgentKind } from './agents/detect.js';
 import { PtyProcess } from './pty.js';
 import type { ScreenHost } from './screen.js';
 import { Session } from './session.js';

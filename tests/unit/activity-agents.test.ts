@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { AGENT_KINDS, detectAgent, programName, shellWords, splitShellCommands } from '../../src/daemon/activity/agents.js';
+import { detectAgent, programName, shellWords, splitShellCommands } from '../../src/daemon/agents/detect.js';
+import { AGENT_KINDS } from '../../src/daemon/agents/index.js';
 
 describe('detectAgent', () => {
   const cases: Array<[string[], string]> = [

@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_KINDS, isAgentKind, type AgentKind } from '../../src/daemon/activity/agents.js';
+import { isAgentKind } from '../../src/daemon/agents/detect.js';
+import { AGENT_KINDS, type AgentKind } from '../../src/daemon/agents/index.js';
 import {
   inferActivity,
   HINT_UNCONFIRMED_MS,
@@ -173,31 +174,45 @@ describe('inferActivity signal layering', () => {
   });
 
   it('trusts a fresh working hook over an idle-looking screen only briefly', () => {
-    const fresh = inferActivity(base({ hint: { activity: 'working', at: NOW - 1_000 } }));
+    const fresh = inferActivity(base({ hint: { activity: 'working', at: NOW - 1_000, reason: 'agent hook: test' } }));
     expect(fresh.activity).toBe('working');
     expect(fresh.reason).toMatch(/agent hook/);
-    const stale = inferActivity(base({ hint: { activity: 'working', at: NOW - HINT_UNCONFIRMED_MS - 1 } }));
+    const stale = inferActivity(base({ hint: { activity: 'working', at: NOW - HINT_UNCONFIRMED_MS - 1, reason: 'agent hook: test' } }));
     expect(stale.activity).toBe('idle');
   });
 
   it('lets an explicit idle marker beat a working hook (interrupts fire no Stop hook)', () => {
     const screen = claudeIdleScreen({ lines: ['  ⎿  Interrupted · What should Claude do instead?', '', R, '❯ ', R, '  ? for shortcuts'] });
-    expect(inferActivity(base({ screen, hint: { activity: 'working', at: NOW - 500 } })).activity).toBe('idle');
+    expect(inferActivity(base({ screen, hint: { activity: 'working', at: NOW - 500, reason: 'agent hook: test' } })).activity).toBe('idle');
+  });
+
+  it('never calls a recognised agent idle on quiet output alone: unknown, with what was seen', () => {
+    const screen = claudeIdleScreen({ lines: ['Claude Code did something new here', 'and waits quietly'] });
+    const r = inferActivity(base({ screen }));
+    expect(r.activity).toBe('unknown');
+    expect(r.reason).toMatch(/no Claude Code ready prompt or dialog recognised \(output quiet 10s\)/);
+  });
+
+  it('takes an idle hook over a screen it cannot read, and records the disagreement', () => {
+    const screen = claudeIdleScreen({ lines: ['Claude Code did something new here'] });
+    const r = inferActivity(base({ screen, hint: { activity: 'idle', at: NOW - 500, reason: 'agent hook: Stop' } }));
+    expect(r.activity).toBe('idle');
+    expect(r.disagreement).toMatch(/no ready prompt/);
   });
 
   it('ignores hooks that are too old', () => {
     const noBox = claudeIdleScreen({ lines: ['loading…'] });
-    const old = inferActivity(base({ screen: noBox, hint: { activity: 'working', at: NOW - HINT_WORKING_FRESH_MS - 1 } }));
+    const old = inferActivity(base({ screen: noBox, hint: { activity: 'working', at: NOW - HINT_WORKING_FRESH_MS - 1, reason: 'agent hook: test' } }));
     expect(old.activity).not.toBe('working');
   });
 
   it('does not let a late waiting hook override a visible idle prompt box', () => {
-    expect(inferActivity(base({ hint: { activity: 'waiting_for_input', at: NOW - 100 } })).activity).toBe('idle');
+    expect(inferActivity(base({ hint: { activity: 'waiting_for_input', at: NOW - 100, reason: 'agent hook: test' } })).activity).toBe('idle');
   });
 
   it('uses a waiting hook when the screen shows no chrome it knows (an unknown dialog variant)', () => {
     const screen = claudeIdleScreen({ lines: [' Some brand new dialog', ' [a] accept   [r] reject'] });
-    const r = inferActivity(base({ screen, hint: { activity: 'waiting_for_input', at: NOW - 100 } }));
+    const r = inferActivity(base({ screen, hint: { activity: 'waiting_for_input', at: NOW - 100, reason: 'agent hook: test' } }));
     expect(r.activity).toBe('waiting_for_input');
   });
 

@@ -1,5 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { lastReply } from '../../src/daemon/activity/screen-text.js';
+import { agentProfile } from '../../src/daemon/agents/index.js';
+import { normalizeLine } from '../../src/daemon/agents/screen.js';
+
+/** The reply text, or '' when the agent module says the latest turn has none. */
+function lastReply(kind: string, lines: string[]): string {
+  const r = agentProfile(kind).replyFromScreen(lines.map(normalizeLine));
+  return r.ok ? r.text : '';
+}
 
 const R = '─'.repeat(60);
 
@@ -118,6 +125,21 @@ describe('lastReply', () => {
   it('cursor-agent: the block above the follow-up line', () => {
     const lines = ['  Finished the requested changes.', '  All tests pass.', '', '  → Add a follow-up', '', '  Composer 2.5 · 60.9%'];
     expect(lastReply('cursor-agent', lines)).toBe('Finished the requested changes.\nAll tests pass.');
+  });
+
+  it('claude: a one-word reply is a reply, not a tool call', () => {
+    const lines = ['> say PONG', '', '● PONG', '', R, '❯ ', R, '  ? for shortcuts'];
+    expect(lastReply('claude', lines)).toBe('PONG');
+    expect(lastReply('claude', ['> list', '', '● Bash(ls)', '  ⎿  a b', '', R, '❯ ', R])).toBe('');
+  });
+
+  it("claude: never hands back the previous turn's reply for a turn without one", () => {
+    const lines = ['> first', '', '● First answer.', '', '> second', '', '  ⎿  Interrupted · What should Claude do instead?', '', R, '❯ ', R];
+    const r = agentProfile('claude').replyFromScreen(lines);
+    expect(r).toEqual({ ok: false, why: 'the latest turn was interrupted' });
+    const noReplyYet = ['> first', '', '● First answer.', '', '> second', '', R, '❯ ', R];
+    expect(agentProfile('claude').replyFromScreen(noReplyYet).ok).toBe(false);
+    expect(agentProfile('claude').replyFromScreen(['Do you trust this folder?', '❯ 1. Yes', '  2. No']).ok).toBe(false);
   });
 
   it('returns an empty string when there is no reply yet', () => {

@@ -1,14 +1,28 @@
-// Activity inference for one moment: screen + timing + process facts in, one verdict out.
-// Pure and stateless; hysteresis (how long idle must hold before it is believed) lives in
-// ActivityTracker. Signals are layered strongest first (AGENT-SCREENS.md §3.2):
-// process → live waiting form on screen → agent-native hint → in-band title/progress →
-// anchored screen rules → quiescence as the last resort. Waiting beats working beats idle.
+// Activity inference for one moment: screen + timing + process facts + the agent's own hook signal in, one
+// verdict out. Pure and stateless; hysteresis (how long idle must hold before it is believed) lives in
+// ActivityTracker. Signals are layered strongest first (AGENT-SCREENS.md §3.2): process → a live dialog on
+// screen (the agent's known dialogs, then the general recogniser) → in-band title/progress → agent hooks →
+// the agent's ready prompt. Waiting beats working beats idle.
+//
+// Positive evidence: a recognised agent is idle only when its own ready prompt is on the live screen (or its
+// hook says the turn is over) and nothing blocks it. Quiet output alone never makes it idle: that is
+// `unknown`, and nothing types into an unknown session.
 
 import type { ScreenSnapshot } from '../screen-snapshot.js';
-import type { AgentKind } from './agents.js';
-import { AGENT_RULES, prepareScreen, quote, type Activity, type Reading, type Screen, type TitleRules } from './rules.js';
+import { AGENTS } from '../agents/index.js';
+import { findDialog } from '../agents/dialog.js';
+import { prepareScreen, quote } from '../agents/screen.js';
+import type { Activity, AgentKind, Reading, Screen, TitleRules } from '../agents/types.js';
 
-export type { Activity } from './rules.js';
+export type { Activity } from '../agents/types.js';
+
+export interface Hint {
+  activity: 'working' | 'idle' | 'waiting_for_input';
+  /** Epoch ms the agent reported it. */
+  at: number;
+  /** What the agent said (`agent hook: Stop`). */
+  reason: string;
+}
 
 export interface InferInput {
   agent: AgentKind;
@@ -20,20 +34,22 @@ export interface InferInput {
   processAlive: boolean;
   /** For shells: true when the shell itself, not a child job, owns the pty foreground. */
   foregroundIsShell?: boolean;
-  /** Name of the pty's foreground process (node-pty `process`), used only to word the reason. */
+  /** Name of the pty's foreground process, used only to word the reason. */
   foregroundCommand?: string;
-  /** Structured agent signal (hooks, notify, registry file), valid while fresh. */
-  hint?: { activity: Activity; at: number };
+  /** The agent's own latest signal (hooks, notify), valid while fresh. */
+  hint?: Hint;
 }
 
 export interface InferResult {
   activity: Activity;
   /** Short human text naming the deciding signal. */
   reason: string;
-  /** Idle backed by a positive marker (done line, ready title, prompt on the cursor line): settles faster. */
+  /** Idle backed by a turn-over marker (done line, interrupt notice, hook): settles faster. */
   explicit?: boolean;
   /** The screen is covered by an overlay and says nothing: keep the previous state. */
   hold?: boolean;
+  /** The agent's hook and the screen rules disagree: recorded as an event so the rules can be fixed. */
+  disagreement?: string;
 }
 
 /** Output within this window counts as activity for programs without markers (§3.5). */
@@ -44,6 +60,8 @@ export const HINT_UNCONFIRMED_MS = 5_000;
 export const HINT_WORKING_FRESH_MS = 20_000;
 /** Hook "waiting"/"idle" expire after this (agent-deck trusts Claude hook states for 2 min). */
 export const HINT_FRESH_MS = 120_000;
+/** A hook younger than this that the screen contradicts is worth recording (older ones are simply stale). */
+export const HINT_DISAGREE_MS = 3_000;
 /** OSC 9;4 states that mean "in progress": 1 = normal, 3 = indeterminate (2 = error, 4 = paused, 0 = cleared). */
 const PROGRESS_BUSY_STATES: ReadonlySet<number> = new Set([1, 3]);
 
@@ -57,53 +75,69 @@ export function inferActivity(input: InferInput): InferResult {
 }
 
 function inferAgent(input: InferInput, screen: Screen): InferResult {
-  const rules = AGENT_RULES[input.agent];
-  const reading = rules.read(screen);
+  const profile = AGENTS[input.agent];
+  const reading = profile.read(screen);
   if (reading.hold) return { activity: 'unknown', reason: reading.hold.reason, hold: true };
-  const title = readTitle(rules.title, screen.title);
+  const title = readTitle(profile.title, screen.title);
   const hint = freshHint(input);
-  const screenSilent = !reading.working && !reading.idle;
+  const recent = hint && input.now - hint.at <= HINT_DISAGREE_MS ? hint : undefined;
+  const sawChrome = reading.idle !== undefined || reading.working !== undefined;
 
+  // 1. Anything that blocks the agent on a person.
   if (reading.waiting) return waiting(reading.waiting.reason);
   if (title === 'waiting_for_input') return waiting(`title ${quote(screen.title)}`);
-  // A dialog replaces the input chrome; a waiting hook only fills in when our rules see no chrome
-  // at all (an unknown dialog variant). Late Notification hooks must not override a visible prompt.
-  if (hint?.activity === 'waiting_for_input' && screenSilent) return waiting(`agent hook: waiting (${ago(input.now - hint.at)} ago)`);
+  const dialog = findDialog(screen, reading.composerAt ?? -1);
+  if (dialog) return disagree(waiting(dialog.reason), recent?.activity === 'idle' ? 'hook says the turn is over, the screen shows a dialog' : undefined);
+  if (hint?.activity === 'waiting_for_input' && !sawChrome) {
+    // A dialog our rules do not know (no input chrome visible): the agent's own word decides, and says so.
+    return disagree(waiting(`${hint.reason} (${ago(input.now - hint.at)} ago)`), 'hook says waiting, the screen rules see no dialog');
+  }
 
+  // 2. Work in progress.
   if (reading.working) return working(reading.working.reason);
   if (title === 'working') return working(`title spinner ${quote(screen.title)}`);
   const progress = progressReason(screen);
   if (progress) return working(progress);
-  if (hint?.activity === 'working' && workingHintHolds(input, hint.at, reading)) {
-    return working(`agent hook: working (${ago(input.now - hint.at)} ago)`);
-  }
+  if (hint?.activity === 'working' && workingHintHolds(input, hint.at, reading)) return working(`${hint.reason} (${ago(input.now - hint.at)} ago)`);
 
-  if (reading.idle?.explicit) return idle(reading.idle.reason, true);
-  if (title === 'idle') return idle(`title ${quote(screen.title)}`, true);
-  if (hint?.activity === 'idle') return idle(`agent hook: turn over (${ago(input.now - hint.at)} ago)`, true);
-  if (rules.busyUnlessPrompt) return working(`no prompt on the last line (output ${ago(input.now - input.lastOutputAt)} ago)`);
-  if (reading.idle) return idle(reading.idle.reason, false);
-  return quiescence(input, 'no agent UI recognised');
+  // 3. The ready prompt: positive evidence only.
+  if (reading.idle) {
+    const explicit = reading.idle.explicit === true || title === 'idle' || hint?.activity === 'idle';
+    const note = recent?.activity === 'waiting_for_input' ? 'hook says waiting, the screen shows the ready prompt' : undefined;
+    return disagree(idle(reading.idle.reason, explicit), note);
+  }
+  if (hint?.activity === 'idle') {
+    return disagree(idle(`${hint.reason} (${ago(input.now - hint.at)} ago; screen not recognised)`, true), 'hook says the turn is over, the screen rules see no ready prompt');
+  }
+  if (profile.busyUnlessPrompt) return working(`no prompt on the last line (output ${ago(input.now - input.lastOutputAt)} ago)`);
+  const quiet = quietFor(input);
+  if (quiet < QUIET_IDLE_MS) return working(`no ${profile.label} screen recognised, output ${ago(quiet)} ago`);
+  return { activity: 'unknown', reason: `no ${profile.label} ready prompt or dialog recognised (output quiet ${ago(quiet)})` };
 }
 
 /** Shells and REPLs: the foreground process group is the best signal (§1.8). */
 function inferShell(input: InferInput, screen: Screen): InferResult {
-  const reading = AGENT_RULES.shell.read(screen);
+  const reading = AGENTS.shell.read(screen);
   if (input.foregroundIsShell === true) return idle('shell owns the foreground', true);
   if (input.foregroundIsShell === false) {
     const job = input.foregroundCommand ? `foreground job: ${input.foregroundCommand}` : 'foreground job running';
     if (reading.waiting) return waiting(`${job}, ${reading.waiting.reason}`);
     // vim, less, fzf… hold the foreground but wait on the user; they are not work (agent-deck deny-list).
     if (screen.altScreen) return waiting(`${job} (full-screen, waits on the user)`);
+    const dialog = quietFor(input) >= QUIET_IDLE_MS ? findDialog(screen) : undefined;
+    if (dialog) return waiting(`${job}, ${dialog.reason}`);
     return working(job);
   }
   return screenThenQuiescence(input, screen, reading);
 }
 
-/** Unknown programs: a question on the cursor line, OSC progress, then output quiescence. */
+/** Unknown programs: a question or selection list at the bottom once output is quiet, OSC progress, then quiescence. */
 function inferGeneric(input: InferInput, screen: Screen): InferResult {
-  const reading = AGENT_RULES.generic.read(screen);
-  if (reading.waiting && quietFor(input) >= QUIET_IDLE_MS) return waiting(reading.waiting.reason);
+  const reading = AGENTS.generic.read(screen);
+  const quiet = quietFor(input) >= QUIET_IDLE_MS;
+  if (quiet && reading.waiting) return waiting(reading.waiting.reason);
+  const dialog = quiet ? findDialog(screen) : undefined;
+  if (dialog) return waiting(dialog.reason);
   const progress = progressReason(screen);
   if (progress) return working(progress);
   return quiescence(input, undefined);
@@ -138,7 +172,7 @@ function progressReason(screen: Screen): string | undefined {
   return p.state === 3 ? 'OSC 9;4 progress: indeterminate' : `OSC 9;4 progress: ${p.value}%`;
 }
 
-function freshHint(input: InferInput): InferInput['hint'] {
+function freshHint(input: InferInput): Hint | undefined {
   const h = input.hint;
   if (!h) return undefined;
   const age = input.now - h.at;
@@ -147,8 +181,8 @@ function freshHint(input: InferInput): InferInput['hint'] {
 }
 
 /**
- * A working hook loses to an explicit idle marker (hooks miss interrupts) and, after a short
- * grace, to any idle-looking screen (a thinking-phase cancel records nothing).
+ * A working hook loses to a turn-over marker (hooks miss interrupts) and, after a short grace, to the ready
+ * prompt with no busy marker (a thinking-phase cancel records nothing).
  */
 function workingHintHolds(input: InferInput, at: number, reading: Reading): boolean {
   if (reading.idle?.explicit) return false;
@@ -173,3 +207,4 @@ const waiting = (reason: string): InferResult => ({ activity: 'waiting_for_input
 const working = (reason: string): InferResult => ({ activity: 'working', reason });
 const idle = (reason: string, explicit: boolean): InferResult =>
   explicit ? { activity: 'idle', reason, explicit: true } : { activity: 'idle', reason };
+const disagree = (r: InferResult, note: string | undefined): InferResult => (note ? { ...r, disagreement: note } : r);

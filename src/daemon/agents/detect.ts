@@ -1,58 +1,14 @@
 // Agent kind detection from a launch command line.
 // Pure: looks only at argv. It peels launchers and wrappers (npx, env, sudo, node, uv run,
-// `bash -lc '…'`, …) until it reaches the program that owns the terminal, then names it.
+// `bash -lc '…'`, …) until it reaches the program that owns the terminal, then names it. The names
+// themselves live in each agent's module (agents/*.ts).
 
-export type AgentKind =
-  | 'claude'
-  | 'codex'
-  | 'gemini'
-  | 'aider'
-  | 'goose'
-  | 'opencode'
-  | 'cursor-agent'
-  | 'shell'
-  | 'generic';
-
-export const AGENT_KINDS: readonly AgentKind[] = [
-  'claude',
-  'codex',
-  'gemini',
-  'aider',
-  'goose',
-  'opencode',
-  'cursor-agent',
-  'shell',
-  'generic',
-];
+import { AGENTS, AGENT_KINDS } from './index.js';
+import type { AgentKind } from './types.js';
 
 export function isAgentKind(value: string): value is AgentKind {
   return (AGENT_KINDS as readonly string[]).includes(value);
 }
-
-/** Executable basenames and npm/PyPI package names that identify each agent. */
-const AGENT_NAMES: ReadonlyArray<readonly [AgentKind, readonly string[]]> = [
-  ['claude', ['claude', 'claude-code', '@anthropic-ai/claude-code']],
-  ['codex', ['codex', '@openai/codex']],
-  ['gemini', ['gemini', 'gemini-cli', '@google/gemini-cli']],
-  ['aider', ['aider', 'aider-chat', 'aider-ce']],
-  ['goose', ['goose', 'goose-cli']],
-  ['opencode', ['opencode', 'opencode-ai']],
-  ['cursor-agent', ['cursor-agent', '@cursor/agent']],
-];
-
-/**
- * Path fragments that identify an agent when it is started as `node <script>` or through a
- * vendored binary: npm installs keep the package name in the path
- * (`…/node_modules/@anthropic-ai/claude-code/cli.js`, `…/@openai/codex/bin/codex.js`).
- */
-const AGENT_PATH_FRAGMENTS: ReadonlyArray<readonly [AgentKind, string]> = [
-  ['claude', '@anthropic-ai/claude-code/'],
-  ['claude', '/claude-code/'],
-  ['codex', '@openai/codex'],
-  ['gemini', '@google/gemini-cli/'],
-  ['opencode', '/opencode-ai/'],
-  ['cursor-agent', '/cursor-agent/'],
-];
 
 const SHELLS = new Set([
   'bash', 'zsh', 'fish', 'sh', 'dash', 'ksh', 'mksh', 'tcsh', 'csh', 'ash', 'nu', 'nushell',
@@ -178,14 +134,30 @@ export function programName(arg: string): string {
 }
 
 function agentByName(name: string): AgentKind | undefined {
-  for (const [kind, names] of AGENT_NAMES) if (names.includes(name)) return kind;
+  for (const a of AGENT_LIST) if (a.names.includes(name)) return a.kind;
   return undefined;
 }
 
 function agentByPath(arg: string): AgentKind | undefined {
   const path = arg.replace(/\\/g, '/').toLowerCase();
   if (!path.includes('/')) return undefined;
-  for (const [kind, fragment] of AGENT_PATH_FRAGMENTS) if (path.includes(fragment)) return kind;
+  for (const a of AGENT_LIST) for (const fragment of a.pathFragments ?? []) if (path.includes(fragment)) return a.kind;
+  return undefined;
+}
+
+const AGENT_LIST = AGENT_KINDS.map((k) => AGENTS[k]);
+
+/**
+ * Where the agent's own program word is in argv, so per-run options can be added right after it
+ * (`claude --settings F …`, `npx @openai/codex -c notify=… …`). Undefined when the agent is started inside a
+ * shell string (`bash -lc 'cd x && claude'`) or cannot be found as a word of its own.
+ */
+export function agentProgramIndex(argv: readonly string[], kind: AgentKind): number | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (i > 0 && /^(?:-p|--package|--from|--spec)$/.test(argv[i - 1]!)) continue; // a package option's value, not the program
+    if (agentByName(programName(a)) === kind || agentByPath(a) === kind) return i;
+  }
   return undefined;
 }
 
