@@ -27,6 +27,7 @@ import { register as listen } from './commands/listen.js';
 import { register as mcpServer } from './commands/mcp-server.js';
 import { register as ui } from './commands/ui.js';
 import { register as fleet } from './commands/fleet.js';
+import { register as hook } from './commands/hook.js';
 
 /**
  * Every registrar with the command words (names and aliases) it adds, in the order `cw --help` lists them.
@@ -57,6 +58,7 @@ export const COMMANDS: [words: string[], register: (program: Command) => void][]
   [['token'], token],
   [['ui'], ui],
   [['version'], version],
+  [['hook'], hook],
 ];
 
 /** Global options that take a value (skipped when looking for the command word). */

@@ -42,7 +42,12 @@ const FleetSection = z.strictObject({
   expiry_ms: z.optional(z.int().check(z.minimum(200), z.maximum(3_600_000))),
 });
 
-const ConfigFile = z.strictObject({ daemon: z.optional(DaemonSection), nats: z.optional(NatsSection), fleet: z.optional(FleetSection) });
+const AgentsSection = z.strictObject({
+  /** false: never add the agents' own hooks/notify to their command line (as `cw launch --no-hooks` for every launch). */
+  hooks: z.optional(z.boolean()),
+});
+
+const ConfigFile = z.strictObject({ daemon: z.optional(DaemonSection), nats: z.optional(NatsSection), fleet: z.optional(FleetSection), agents: z.optional(AgentsSection) });
 
 export interface NatsConfig {
   servers: string[];
@@ -75,6 +80,8 @@ export interface DaemonConfig {
   /** Present when config.toml has a [nats] section. */
   nats?: NatsConfig;
   fleet?: FleetConfig;
+  /** [agents] hooks: add the agents' own hooks/notify to the runs cw launches (default true). */
+  agentHooks?: boolean;
 }
 
 /** `~` and `~/...` → the user's home directory (paths in config.toml). */
@@ -116,6 +123,7 @@ export function loadDaemonConfig(home: string, env: NodeJS.ProcessEnv = process.
     if (d.tls_key !== undefined) out.tlsKey = expandHome(d.tls_key);
     if (d.name !== undefined) out.name = d.name;
     if (d.external_url !== undefined) out.externalUrl = d.external_url;
+    if (parsed.data.agents?.hooks !== undefined) out.agentHooks = parsed.data.agents.hooks;
     const n = parsed.data.nats;
     if (n) out.nats = natsConfig(file, n);
     const f = parsed.data.fleet ?? {};

@@ -2,7 +2,7 @@
 // output (throttled), on the tracker's settle deadlines and on a slow heartbeat, and reports changes.
 import { readFileSync } from 'node:fs';
 import type { AgentKind } from './agents/index.js';
-import { inferActivity, QUIET_IDLE_MS, type Activity } from './activity/infer.js';
+import { inferActivity, QUIET_IDLE_MS, type Activity, type Hint } from './activity/infer.js';
 import { ActivityTracker, type TrackedActivity } from './activity/tracker.js';
 import type { ScreenSnapshot } from './screen-snapshot.js';
 import type { Screen } from './screen.js';
@@ -47,14 +47,18 @@ export class ActivityMonitor {
   private _dirty = false;
   private _lastSampleAt = 0;
   private _disposed = false;
+  /** The hint a disagreement was last recorded for (one event per hook signal, not one per sample). */
+  private _disagreedAt = 0;
   /** The latest screen sample, for callers that want to know the terminal's modes (bracketed paste). */
   lastSnapshot: ScreenSnapshot | null = null;
 
   constructor(
     private readonly _agent: AgentKind,
     private readonly _screen: Screen,
-    private readonly _facts: () => { lastOutputAt: number; pid: number | null; alive: boolean },
+    private readonly _facts: () => { lastOutputAt: number; pid: number | null; alive: boolean; hint?: Hint },
     private readonly _changed: (c: ActivityChange) => void,
+    /** The agent's hook and the screen disagree (once per hook signal): recorded so the rules can be fixed. */
+    private readonly _disagreed: (note: string, screenSays: Activity, hint: Hint) => void = () => {},
     now = Date.now(),
   ) {
     this._tracker = new ActivityTracker(now);
@@ -120,7 +124,12 @@ export class ActivityMonitor {
         processAlive: facts.alive,
         ...(fg ? { foregroundIsShell: fg.isShell } : {}),
         ...(fg?.command ? { foregroundCommand: fg.command } : {}),
+        ...(facts.hint ? { hint: facts.hint } : {}),
       });
+      if (result.disagreement && facts.hint && facts.hint.at !== this._disagreedAt) {
+        this._disagreedAt = facts.hint.at;
+        this._disagreed(result.disagreement, result.activity, facts.hint);
+      }
       const before = this._tracker.current();
       const u = this._tracker.update(result, now);
       if (u.changed || u.reason !== before.reason) {

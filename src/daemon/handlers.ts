@@ -8,10 +8,13 @@ import type { Registry } from './registry.js';
 import { screenText } from './registry.js';
 import type { Session } from './session.js';
 import { AttachStream, EventStream, OutputStream } from './streams.js';
-import { typeInto } from './input.js';
+import { readyToType, typeInto } from './input.js';
+import { holdPrompt, type PromptOutcome } from './prompts.js';
 import { waitFor } from './waiting.js';
 import { agentProfile } from './agents/index.js';
-import { PROMPT_READY_TIMEOUT_MS, SCREEN_SCROLLBACK_LINES, STATE_CARD_MAX_CHARS } from './limits.js';
+import { SCREEN_SCROLLBACK_LINES, STATE_CARD_MAX_CHARS } from './limits.js';
+import { normalizeLine } from './agents/screen.js';
+import type { Reply } from './agents/types.js';
 import { parseMessageId, view, type Identity, type Mailbox } from './mailbox.js';
 import type { MessageRow } from './store.js';
 import type { Paths } from '../common/paths.js';
@@ -78,20 +81,6 @@ export function createHandler(ctx: DaemonContext) {
     });
   };
 
-  /** Waits until a new agent is ready for input, then submits the prompt like `cw send` would. */
-  const submitWhenReady = async (s: Session, prompt: string): Promise<void> => {
-    const r = await waitFor(registry, [s], 'idle', 'all', PROMPT_READY_TIMEOUT_MS);
-    if (!r.reached) {
-      throw new CwError(
-        r.timedOut ? ErrorCode.TIMEOUT : ErrorCode.NOT_RUNNING,
-        r.timedOut ? `session ${s.id} was not ready for input within ${PROMPT_READY_TIMEOUT_MS / 1000}s; the prompt was not sent` : `session ${s.id} ended before it was ready; the prompt was not sent`,
-        `see \`cw screen ${s.id}\``,
-      );
-    }
-    await typeInto(s, { text: Buffer.from(prompt), enter: true });
-    registry.recordEvent(s.id, 'prompt.submitted', { bytes: Buffer.byteLength(prompt) });
-  };
-
   const handlers: { [O in Op]: (conn: Connection, args: unknown, req: Request) => Promise<unknown> | unknown } = {
     ping: () => ({ pong: true }),
 
@@ -111,13 +100,15 @@ export function createHandler(ctx: DaemonContext) {
       const a = parseArgs(OpArgs.launch, 'launch', raw);
       const s = registry.launch(a);
       if (a.prompt === undefined) return { session: s.info() };
-      const submitted = submitWhenReady(s, a.prompt);
-      if (!a.waitReady) {
-        void submitted.catch((err: Error) => registry.recordEvent(s.id, 'prompt.failed', { reason: err.message }));
-        return { session: s.info(), prompt: 'pending' };
-      }
-      await submitted;
-      return { session: s.info(), prompt: 'submitted' };
+      const prompt = a.prompt;
+      // --wait-ready returns at the first of: typed in, failed, or held by a dialog that needs a person.
+      const outcome = await new Promise<PromptOutcome>((resolve) => {
+        void holdPrompt(registry, s, prompt, a.promptTimeoutMs, (why) => resolve({ state: 'held', why })).then(resolve);
+        if (!a.waitReady) resolve({ state: 'held', why: 'pending' });
+      });
+      if (!a.waitReady) return { session: s.info(), prompt: 'pending' };
+      if (outcome.state === 'failed') throw new CwError(ErrorCode.NOT_RUNNING, `session ${s.id}: the prompt was not typed: ${outcome.why}`, `see \`cw screen ${s.id}\``);
+      return { session: s.info(), prompt: outcome.state, ...(outcome.state === 'held' ? { held: outcome.why } : {}) };
     },
 
     status: (_c, raw) => {
@@ -132,11 +123,8 @@ export function createHandler(ctx: DaemonContext) {
       const s = registry.resolve(a.session);
       requireRunning(s, 'send input');
       if (a.ifIdle) {
-        const now = await s.activity?.sampleNow();
-        if (now?.activity !== 'idle') {
-          const what = now ? `${now.activity.replace(/_/g, ' ')} (${now.reason})` : 'not readable';
-          throw new CwError(ErrorCode.REFUSED, `session ${s.id} is ${what}: nothing sent`, `drop --if-idle to send anyway, or \`cw wait ${s.id}\` first`);
-        }
+        const r = await readyToType(s, 'send-if-idle');
+        if (!r.ready) throw new CwError(ErrorCode.REFUSED, `session ${s.id} is not at its ready prompt: ${r.why}; nothing sent`, `drop --if-idle to send anyway, or \`cw wait ${s.id}\` first`);
       }
       const r = await typeInto(s, a);
       return { session: s.id, bytes: r.bytes, pasted: r.pasted };
@@ -156,11 +144,17 @@ export function createHandler(ctx: DaemonContext) {
     'last-message': async (_c, raw) => {
       const a = parseArgs(OpArgs['last-message'], 'last-message', raw);
       const s = registry.resolve(a.session);
-      const lines = s.screen ? await s.screen.lines(SCREEN_SCROLLBACK_LINES) : ((await registry.finalScreen(s.id))?.lines ?? null);
-      if (!lines) throw new CwError(ErrorCode.NOT_FOUND, `session ${s.id} has no screen to read`, `its output is in \`cw logs ${s.id}\``);
-      const r = agentProfile(s.row.agent).replyFromScreen(lines.map((l) => l.replace(/\u00a0/g, ' ').trimEnd()));
-      if (!r.ok) throw new CwError(ErrorCode.NOT_FOUND, `session ${s.id} has no reply for its latest turn: ${r.why}`, `see \`cw screen ${s.id}\``);
+      const r = await latestReply(s, async () => (await registry.finalScreen(s.id))?.lines ?? null);
+      if (!r.ok) throw new CwError(ErrorCode.NOT_FOUND, `session ${s.id} has no reply for its latest turn: ${r.why}`, `see \`cw screen ${s.id}\`, or \`cw wait ${s.id}\` for the turn to end`);
       return { session: s.id, agent: s.row.agent, text: r.text, source: r.source };
+    },
+
+    hook: (conn, raw) => {
+      const a = parseArgs(OpArgs.hook, 'hook', raw);
+      const who = identity(conn);
+      if (who.kind !== 'session') throw new CwError(ErrorCode.REFUSED, '`cw hook` reports an agent of a session cw launched; it runs inside one', 'cw adds it to the agent for you: see `cw status SESSION` (hooks)');
+      registry.applyHook(who.session, a.agent, a.event, a.payload);
+      return {};
     },
 
     events: async (conn, raw, req) => {
@@ -369,6 +363,37 @@ export function createHandler(ctx: DaemonContext) {
     if (!h) throw new CwError(ErrorCode.UNKNOWN_OP, `unknown request '${req.op}'`, 'the daemon may be older than this cw: run `cw stop`, then retry');
     return h(conn, req.args, req);
   };
+}
+
+/**
+ * The latest turn's reply, never an older one: none while the agent works or a dialog (or a held launch prompt)
+ * waits; then the agent's own word (its Stop hook or notify), its transcript, and the screen, in that order.
+ */
+async function latestReply(s: Session, savedLines: () => Promise<string[] | null>): Promise<Reply> {
+  const profile = agentProfile(s.row.agent);
+  if (s.running) {
+    await s.activity?.sampleNow();
+    const act = s.row.activity;
+    if (s.prompt?.state === 'pending') return { ok: false, why: `the launch prompt has not been typed yet (${s.prompt.detail ?? 'pending'})` };
+    if (act === 'working') return { ok: false, why: `the agent is still working (${s.row.activityReason})` };
+    if (act === 'waiting_for_input') return { ok: false, why: `a dialog is open (${s.row.activityReason})` };
+    if (act === 'unknown' && profile.typesNotices) return { ok: false, why: `its screen is not recognised (${s.row.activityReason})` };
+  }
+  const sig = s.signals.lastMessage;
+  if (sig && sig.at >= s.signals.turnStartedAt && sig.text.trim()) return { ok: true, text: sig.text.trim(), source: 'hook' };
+  if (profile.transcriptReply) {
+    const t = await profile.transcriptReply({
+      cwd: s.row.cwd,
+      home: process.env.HOME ?? '',
+      startedAt: Date.parse(s.row.createdAt),
+      ...(s.row.conversationId ? { conversationId: s.row.conversationId } : {}),
+      ...(s.row.transcriptPath ? { transcriptPath: s.row.transcriptPath } : {}),
+    });
+    if (t) return t;
+  }
+  const lines = s.screen ? await s.screen.lines(SCREEN_SCROLLBACK_LINES) : await savedLines();
+  if (!lines) return { ok: false, why: 'no screen to read' };
+  return profile.replyFromScreen(lines.map(normalizeLine));
 }
 
 function requireNotRunning(s: Session): void {

@@ -1,6 +1,8 @@
-// Typing into a session the way each agent needs it: text as one bracketed paste, then Enter after a pause
-// (some TUIs drop an Enter that arrives in the same burst as a paste: they take a fast burst for a paste).
+// Typing into a session: the one ready-to-type decision (readyToType), and the way each agent needs it typed:
+// text as one bracketed paste, then Enter after a pause (some TUIs drop an Enter that arrives in the same burst
+// as a paste: they take a fast burst for a paste).
 import { agentProfile, isAgent } from './agents/index.js';
+import { prepareScreen } from './agents/screen.js';
 import type { Session } from './session.js';
 
 const PASTE_START = '\x1b[200~';
@@ -55,4 +57,33 @@ export async function typeInto(session: Session, req: TypeRequest): Promise<{ by
     bytes += req.keys.length;
   }
   return { bytes, pasted };
+}
+
+/** A person typed into the session (through `cw attach`) this recently: cw types nothing of its own over them. */
+export const HUMAN_GRACE_MS = 10_000;
+
+export type TypingPurpose = 'prompt' | 'notice' | 'send-if-idle';
+
+/**
+ * The one "ready to type" decision, for everything cw types on its own or on a condition: `launch --prompt`,
+ * message notices, `send --if-idle`. Ready means: running, and the agent's ready prompt is on screen right now
+ * (a fresh sample, settled idle: positive evidence, see activity/infer.ts). Unknown is never ready. A notice
+ * also needs a recognised agent (typed text would run as a command in a shell), an empty composer, nobody
+ * typing, and no launch prompt still waiting to go first.
+ */
+export async function readyToType(session: Session, purpose: TypingPurpose): Promise<{ ready: true } | { ready: false; why: string }> {
+  if (!session.running) return { ready: false, why: 'the session is not running' };
+  const profile = agentProfile(session.row.agent);
+  if (purpose === 'notice' && !profile.typesNotices) return { ready: false, why: `${profile.label}: typed text would run as a command` };
+  if (purpose === 'notice' && session.prompt?.state === 'pending') return { ready: false, why: 'the launch prompt goes first' };
+  const monitor = session.activity;
+  if (!monitor) return { ready: false, why: 'its screen cannot be read' };
+  const now = await monitor.sampleNow();
+  if (now.activity !== 'idle') return { ready: false, why: `${now.activity.replace(/_/g, ' ')} (${now.reason})` };
+  if (purpose === 'notice') {
+    if (Date.now() - session.lastHumanInputAt < HUMAN_GRACE_MS) return { ready: false, why: 'a person is typing' };
+    const snap = monitor.lastSnapshot;
+    if (snap && !profile.composerEmpty(prepareScreen(snap))) return { ready: false, why: 'the prompt holds a draft' };
+  }
+  return { ready: true };
 }

@@ -146,8 +146,13 @@ export const STOP_FLUSH_MS = 1000;
 /** Bytes of the last screen kept in the database for exited and lost sessions (`cw screen` after the end). */
 export const LAST_SCREEN_MAX_BYTES = 256 * 1024;
 
-/** `launch --prompt`: how long to wait for the agent to be ready for input (a cold Claude or Codex start). */
-export const PROMPT_READY_TIMEOUT_MS = 120_000;
+/**
+ * `launch --prompt`: how long a prompt is held for the agent's ready prompt (`--prompt-timeout` changes it). Long
+ * enough for a person to come back to a start-up dialog (trust, API key); a cold start alone takes seconds.
+ */
+export const PROMPT_HOLD_DEFAULT_MS = 30 * 60_000;
+/** After typing a held prompt: if the agent still shows it in its ready prompt this much later, Enter once more. */
+export const PROMPT_CONFIRM_MS = 3_000;
 
 /** WebSocket listener: a peer must complete the HTTP upgrade within this time. */
 export const WS_HANDSHAKE_TIMEOUT_MS = 10_000;

@@ -2,10 +2,9 @@
 // announced to an agent only by a short fixed notice typed when it is idle with an empty prompt.
 import { EventEmitter } from 'node:events';
 import { ErrorCode, type MessageInfo } from '../protocol/index.js';
-import { agentProfile, isAgent } from './agents/index.js';
-import { prepareScreen } from './agents/screen.js';
+import { isAgent } from './agents/index.js';
 import { CwError, invalid } from './errors.js';
-import { typeInto } from './input.js';
+import { HUMAN_GRACE_MS, readyToType, typeInto } from './input.js';
 import type { Logger } from './log.js';
 import type { Registry } from './registry.js';
 import type { Session } from './session.js';
@@ -15,8 +14,6 @@ import type { MessageKind, MessageRow, Store } from './store.js';
 export const MESSAGE_BODY_MAX_BYTES = 16 * 1024;
 /** Messages returned by one `cw inbox`; the rest stay unread for the next call. */
 export const INBOX_BATCH_MAX = 50;
-/** A person typed into the session (through `cw attach`) this recently: never type a notice over them. */
-export const HUMAN_GRACE_MS = 10_000;
 /** Pending notices to one session are coalesced for this long, so a burst of messages is one notice. */
 export const NOTICE_DEBOUNCE_MS = 500;
 
@@ -263,17 +260,11 @@ export class Mailbox {
     if (!s || !s.running || !isAgent(s.row.agent) || this._typing.has(sessionId)) return;
     const pending = this._store.inbox(sessionId, true, INBOX_BATCH_MAX).filter((m) => m.state === 'queued');
     if (!pending.length) return;
-    const monitor = s.activity;
-    if (!monitor) return;
-    const now = await monitor.sampleNow();
-    if (now.activity !== 'idle') return;
-    if (Date.now() - s.lastHumanInputAt < HUMAN_GRACE_MS) {
-      this._retryLater(sessionId, HUMAN_GRACE_MS);
-      return;
-    }
-    const snap = monitor.lastSnapshot;
-    if (snap && !agentProfile(s.row.agent).composerEmpty(prepareScreen(snap))) {
-      this._retryLater(sessionId, HUMAN_GRACE_MS);
+    const r = await readyToType(s, 'notice');
+    if (!r.ready) {
+      // Not at an empty ready prompt: the next idle moment brings it (the activity listener); a person typing
+      // or a draft in the prompt does not change the activity, so look again later.
+      if (r.why === 'a person is typing' || r.why === 'the prompt holds a draft') this._retryLater(sessionId, HUMAN_GRACE_MS);
       return;
     }
     const senders = [...new Set(pending.map((m) => safeName(m.fromLabel)))];

@@ -85,7 +85,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   const store = new Store(paths.db);
   const screens = new ScreenHost(join(dirname(fileURLToPath(import.meta.url)), 'screen-worker.js'), (m) => log.error(m), (m) => log.info(m));
-  const registry = new Registry(paths, store, screens, log);
+  const registry = new Registry(paths, store, screens, log, { agentHooks: config.agentHooks ?? true });
 
   const connections = new Set<Connection>();
   let stopping = false;

@@ -1,7 +1,8 @@
 // The registry holds every session the daemon knows (running and ended), creates them and resolves names.
 import { EventEmitter } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 import { ErrorCode, SESSION_NAME_RE, type OpArgs } from '../protocol/index.js';
 import type * as z from 'zod/mini';
@@ -22,8 +23,9 @@ import {
 import type { Logger } from './log.js';
 import { OutputLog } from './output-log.js';
 import { ActivityMonitor, type ActivityChange } from './activity-monitor.js';
-import { AGENT_KINDS, type AgentKind } from './agents/index.js';
-import { detectAgent, isAgentKind } from './agents/detect.js';
+import { AGENT_KINDS, agentProfile, type AgentKind } from './agents/index.js';
+import { agentProgramIndex, detectAgent, isAgentKind } from './agents/detect.js';
+import type { HookWiring } from './agents/types.js';
 import { PtyProcess } from './pty.js';
 import type { ScreenHost } from './screen.js';
 import { Session } from './session.js';
@@ -73,6 +75,7 @@ export class Registry {
     private readonly _store: Store,
     private readonly _screens: ScreenHost,
     private readonly _log: Logger,
+    private readonly _options: { agentHooks: boolean } = { agentHooks: true },
   ) {
     this.events.setMaxListeners(0);
     const lost = _store.markLost(new Date().toISOString());
@@ -188,8 +191,18 @@ export class Registry {
       const token = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
       this._store.setTokenHash(id, hashToken(token));
       const env = buildEnv({ base, overrides: args.env, term: chooseTerm(args.term), id, name: args.name ?? null, token });
+      // The agent's own hooks/notify for this run only (never the user's files): the command cw runs may get
+      // options after the agent's program word; `cw list` still shows the command as the user gave it.
+      let argv = cmdArgs;
+      const wiring = args.hooks && this._options.agentHooks ? this._wireHooks(agent, args.command, dir, env) : undefined;
+      if (wiring) {
+        for (const f of wiring.files) writeFileSync(f.path, f.content, { mode: 0o600 });
+        Object.assign(env, wiring.env);
+        argv = wiring.argv.slice(1);
+      }
+      session.signals.wiring = wiring ? wiring.summary : this._noWiring(agent, args.hooks);
       const pty = new PtyProcess(
-        { file, args: cmdArgs, cwd, env, cols, rows },
+        { file, args: argv, cwd, env, cols, rows },
         (buf) => session.handleOutput(buf),
         (e) => session.handleExit(e),
       );
@@ -197,8 +210,9 @@ export class Registry {
       const activity = new ActivityMonitor(
         agent,
         screen,
-        () => ({ lastOutputAt: session.lastOutputMs || Date.parse(createdAt), pid: session.pid, alive: session.running }),
+        () => ({ lastOutputAt: session.lastOutputMs || Date.parse(createdAt), pid: session.pid, alive: session.running, ...(session.signals.hint ? { hint: session.signals.hint } : {}) }),
         (c) => this._activityChanged(session, c),
+        (note, screenSays, hint) => this.recordEvent(id, 'activity.disagreement', { note, inferred: screenSays, hook: hint.activity, hookReason: hint.reason }),
       );
       session.start({ pty, log, screen, activity });
     } catch (err) {
@@ -209,11 +223,62 @@ export class Registry {
       throw invalid(`could not start '${cmd}': ${(err as Error).message}`);
     }
     this._persist(`start of session ${id}`, () => this._store.updateLive({ id, outputBytes: 0, lastOutputAt: null, cols, rows, pid: row.pid }));
-    this.recordEvent(id, 'session.created', { command: args.command, cwd, name: args.name ?? null, tags: args.tags, agent });
+    this.recordEvent(id, 'session.created', { command: args.command, cwd, name: args.name ?? null, tags: args.tags, agent, hooks: session.signals.wiring });
     this.sessions.set(id, session);
     this._log.info(`session ${id} launched: ${args.command.join(' ')} (pid ${row.pid})`);
     this.events.emit('created', session);
     return session;
+  }
+
+  /** The hook wiring for one launch, or undefined when the agent offers none cw can use here. */
+  private _wireHooks(agent: AgentKind, command: string[], dir: string, env: Record<string, string>): HookWiring | undefined {
+    const hooks = agentProfile(agent).hooks;
+    if (!hooks) return undefined;
+    return hooks.wire({
+      argv: command,
+      programIndex: agentProgramIndex(command, agent),
+      hookCommand: hookCommand(agent),
+      dir,
+      env,
+      home: env.HOME ?? homedir(),
+    });
+  }
+
+  private _noWiring(agent: AgentKind, asked: boolean): string | null {
+    const profile = agentProfile(agent);
+    if (!profile.typesNotices) return null; // shells and unknown programs have no hooks to speak of
+    if (!asked) return 'off (--no-hooks)';
+    if (!this._options.agentHooks) return 'off ([agents] hooks = false)';
+    if (!profile.hooks) return `none: ${profile.label} offers no hooks cw uses yet (the screen decides alone)`;
+    return `none: the ${profile.label} program is not a word of its own in the command (started inside a shell string?)`;
+  }
+
+  /**
+   * One signal from the agent itself (`cw hook`): its word on the turn (a hint for inference, which weighs it
+   * against the screen), its conversation id and transcript (stored, to resume it later), its last reply.
+   */
+  applyHook(s: Session, kind: string, event: string, payload: unknown): void {
+    const profile = agentProfile(kind);
+    const signal = profile.hooks?.interpret(event, payload);
+    if (!signal) return;
+    const now = Date.now();
+    const sig = s.signals;
+    if (signal.turnStarted) {
+      sig.turnStartedAt = now;
+      sig.lastMessage = undefined;
+    }
+    if (signal.lastMessage !== undefined) sig.lastMessage = { text: signal.lastMessage, at: now };
+    if (signal.activity) sig.hint = { activity: signal.activity, at: now, reason: signal.reason };
+    const conv = signal.conversationId ?? s.row.conversationId;
+    const transcript = signal.transcriptPath ?? (signal.conversationId && signal.conversationId !== s.row.conversationId ? null : s.row.transcriptPath);
+    if (conv !== s.row.conversationId || transcript !== s.row.transcriptPath) {
+      s.row.conversationId = conv;
+      s.row.transcriptPath = transcript;
+      this._persist(`conversation of session ${s.id}`, () => this._store.setConversation(s.id, conv, transcript));
+      this.recordEvent(s.id, 'agent.conversation', { id: conv, transcript });
+    }
+    this.recordEvent(s.id, 'agent.hook', { event: event || kind, ...(signal.activity ? { activity: signal.activity } : {}), reason: signal.reason });
+    void s.activity?.sampleNow();
   }
 
   /**
@@ -369,6 +434,11 @@ export class Registry {
     clearInterval(this._screenTimer);
     this.persistLive();
   }
+}
+
+/** The command an agent's hook runs: this very cw (absolute node and script), so PATH does not matter. */
+function hookCommand(agent: AgentKind): string[] {
+  return [process.execPath, fileURLToPath(new URL('./cw.js', import.meta.url)), 'hook', agent];
 }
 
 /** Visible rows as text, trailing blank rows dropped. */

@@ -1,6 +1,7 @@
 // A Session owns one program's pty, its output log, its headless screen and the clients attached to it.
 // Output is read once and fans out in a fixed order: clients → log → screen (see handleOutput).
-import type { Activity, SessionInfo } from '../protocol/index.js';
+import type { Activity, PromptState, SessionInfo } from '../protocol/index.js';
+import type { Hint } from './activity/infer.js';
 import { FLOW_HIGH_BYTES, FLOW_LOW_BYTES, SCREEN_BACKLOG_HIGH_BYTES, SCREEN_BACKLOG_LOW_BYTES } from './limits.js';
 import type { OutputLog } from './output-log.js';
 import { signalName, type PtyExit, type PtyProcess } from './pty.js';
@@ -39,8 +40,23 @@ interface Live {
   activity: ActivityMonitor;
 }
 
+/** What the agent itself said through its hooks or notify (agents/types.ts HookSignal), kept per session. */
+export interface AgentSignals {
+  /** The latest activity the agent reported, for inference (it expires there). */
+  hint?: Hint;
+  /** The reply of the latest finished turn, as the agent gave it, and when. */
+  lastMessage?: { text: string; at: number };
+  /** Epoch ms the latest turn started by the agent's word (0: never said). */
+  turnStartedAt: number;
+  /** What cw added to the agent's command line for its hooks, or why nothing (shown by `cw status`). */
+  wiring: string | null;
+}
+
 export class Session {
   readonly clients = new Set<SessionClient>();
+  readonly signals: AgentSignals = { turnStartedAt: 0, wiring: null };
+  /** A `launch --prompt` and where it stands (prompts.ts). */
+  prompt: PromptState | null = null;
   private _live: Live | null = null;
   private _endedScreen: Screen | null = null;
   /** Bytes posted to the screen worker and not yet parsed. */
@@ -272,6 +288,9 @@ export class Session {
       activitySince: r.state === 'running' ? r.activitySince : null,
       activityReason: r.state === 'running' ? r.activityReason : null,
       stateCard: r.stateCard,
+      hooks: this.signals.wiring,
+      conversationId: r.conversationId,
+      prompt: this.prompt,
     };
   }
 }

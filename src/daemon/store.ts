@@ -24,6 +24,9 @@ export interface SessionRow {
   activitySince: string | null;
   activityReason: string | null;
   stateCard: string | null;
+  /** The agent's own conversation id and transcript, as its hooks reported them (to resume it later). */
+  conversationId: string | null;
+  transcriptPath: string | null;
 }
 
 interface RawRow {
@@ -47,6 +50,8 @@ interface RawRow {
   activity_since: string | null;
   activity_reason: string | null;
   state_card: string | null;
+  conversation_id: string | null;
+  transcript_path: string | null;
 }
 
 const SCHEMA_VERSION = 2;
@@ -180,6 +185,8 @@ export class Store {
     const cols = new Set((this._sql(`PRAGMA table_info(sessions)`).all() as { name: string }[]).map((c) => c.name));
     if (!cols.has('token_hash')) this._db.exec(`ALTER TABLE sessions ADD COLUMN token_hash TEXT`);
     if (!cols.has('state_card')) this._db.exec(`ALTER TABLE sessions ADD COLUMN state_card TEXT`);
+    if (!cols.has('conversation_id')) this._db.exec(`ALTER TABLE sessions ADD COLUMN conversation_id TEXT`);
+    if (!cols.has('transcript_path')) this._db.exec(`ALTER TABLE sessions ADD COLUMN transcript_path TEXT`);
     this._db.exec(`
       CREATE TABLE IF NOT EXISTS messages (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -206,6 +213,10 @@ export class Store {
 
   setStateCard(id: number, card: string | null): void {
     this._sql(`UPDATE sessions SET state_card = ? WHERE id = ?`).run(card, id);
+  }
+
+  setConversation(id: number, conversationId: string | null, transcriptPath: string | null): void {
+    this._sql(`UPDATE sessions SET conversation_id = ?, transcript_path = ? WHERE id = ?`).run(conversationId, transcriptPath, id);
   }
 
   stateCards(): Map<number, string> {
@@ -311,7 +322,7 @@ export class Store {
   }
 
   /** Inserts a session before its process starts, so its id and log directory exist before the first byte. */
-  insertSession(s: Omit<SessionRow, 'id' | 'state' | 'exitCode' | 'signal' | 'endedAt' | 'outputBytes' | 'lastOutputAt' | 'activity' | 'activitySince' | 'activityReason' | 'stateCard'>): number {
+  insertSession(s: Omit<SessionRow, 'id' | 'state' | 'exitCode' | 'signal' | 'endedAt' | 'outputBytes' | 'lastOutputAt' | 'activity' | 'activitySince' | 'activityReason' | 'stateCard' | 'conversationId' | 'transcriptPath'>): number {
     const info = this._insert.run({
       name: s.name,
       command: JSON.stringify(s.command),
@@ -419,5 +430,7 @@ function toRow(r: RawRow): SessionRow {
     activitySince: r.activity_since,
     activityReason: r.activity_reason,
     stateCard: r.state_card ?? null,
+    conversationId: r.conversation_id ?? null,
+    transcriptPath: r.transcript_path ?? null,
   };
 }

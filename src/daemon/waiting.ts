@@ -17,19 +17,22 @@ export function verdict(s: Session, until: WaitUntil, now = Date.now()): Verdict
   if (!s.running) return until === 'exit' || until === 'not-working' ? 'yes' : 'never';
   if (until === 'exit') return 'no';
   const a = s.row.activity;
+  // A launch prompt not typed yet: the turn the caller waits for has not even started. It counts as working,
+  // except while a dialog holds it: that needs a person, so waiting ends there (as waiting_for_input).
+  const promptPending = s.prompt?.state === 'pending' && a !== 'waiting_for_input';
   const since = s.row.activitySince ? Date.parse(s.row.activitySince) : 0;
   // Input newer than the current state, and recent: the agent has not reacted yet.
   const pendingInput = s.lastInputAt > since && now - s.lastInputAt < INPUT_GRACE_MS;
   switch (until) {
     case 'working':
-      return a === 'working' ? 'yes' : 'no';
+      return a === 'working' || promptPending ? 'yes' : 'no';
     case 'idle':
-      return a === 'idle' && !pendingInput ? 'yes' : 'no';
+      return a === 'idle' && !pendingInput && !promptPending ? 'yes' : 'no';
     case 'waiting':
       return a === 'waiting_for_input' && !pendingInput ? 'yes' : 'no';
     case 'not-working':
       // Unknown activity (a program we cannot read) counts as busy: only its exit ends the wait.
-      return (a === 'idle' || a === 'waiting_for_input') && !pendingInput ? 'yes' : 'no';
+      return (a === 'idle' || a === 'waiting_for_input') && !pendingInput && !promptPending ? 'yes' : 'no';
   }
 }
 
@@ -62,6 +65,7 @@ export function waitFor(
       done = true;
       registry.events.off('activity', check);
       registry.events.off('ended', check);
+      registry.events.off('prompt', check);
       if (timer) clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       const now = Date.now();
@@ -89,6 +93,7 @@ export function waitFor(
     };
     registry.events.on('activity', check);
     registry.events.on('ended', check);
+    registry.events.on('prompt', check);
     if (timeoutMs !== undefined) timer = setTimeout(() => finish(true), timeoutMs);
     void cancelled?.then(() => finish(true));
     check();

@@ -45,8 +45,12 @@ export const OpArgs = {
     baseEnv: z.optional(z.record(z.string(), z.string())),
     /** Submitted once the agent is ready for input (as `cw send` would). */
     prompt: z.optional(z.string().check(z.minLength(1))),
-    /** Reply only after the prompt was submitted (or failed to be). */
+    /** Reply only after the prompt was submitted (or failed to be, or a dialog needs a person). */
     waitReady: z._default(z.boolean(), false),
+    /** How long a prompt may be held (start-up dialogs, a slow start) before it is reported undeliverable. */
+    promptTimeoutMs: z.optional(z.int().check(z.minimum(1000), z.maximum(24 * 3600 * 1000))),
+    /** Add the agent's own hooks/notify for this run (false: `--no-hooks`, or `[agents] hooks = false`). */
+    hooks: z._default(z.boolean(), true),
   }),
   status: z.object({ session: SessionRef }),
   send: z.object({
@@ -94,6 +98,15 @@ export const OpArgs = {
     timeoutMs: z.optional(z.int().check(z.minimum(0))),
   }),
   'last-message': z.object({ session: SessionRef }),
+  /**
+   * An agent's own signal, sent by `cw hook KIND [EVENT]` from inside a session (the session is the caller's
+   * token, never a claim). `payload` is the JSON the agent gave its hook (stdin) or its notify (last argument).
+   */
+  hook: z.object({
+    agent: z.string().check(z.minLength(1), z.maxLength(32)),
+    event: z._default(z.string().check(z.maxLength(64)), ''),
+    payload: z.optional(z.unknown()),
+  }),
   /** Event stream: the newest `tail` events (or those after `since`), then live ones if `follow`. */
   events: z.object({
     sessions: z._default(z.array(SessionRef), []),
@@ -188,9 +201,31 @@ export interface SessionInfo {
   activityReason: string | null;
   /** The session's purpose line (`cw state set`), up to 200 characters. */
   stateCard: string | null;
+  /** What cw added to the agent's command line for its hooks, or why nothing (`cw status`). */
+  hooks?: string | null;
+  /** The agent's own conversation id, as its hooks reported it (to resume it later). */
+  conversationId?: string | null;
+  /** A `launch --prompt` not yet typed in: held while the agent starts or a dialog waits on a person. */
+  prompt?: PromptState | null;
   /** Unread messages and open work it owes (filled by list and status). */
   unread?: number;
   owes?: number;
+}
+
+/** The state of a `launch --prompt`: pending (held until the agent's ready prompt), submitted, or failed (why). */
+export interface PromptState {
+  state: 'pending' | 'submitted' | 'failed';
+  since: string;
+  /** For pending: what it waits for; for failed: why it could not be delivered. */
+  detail: string | null;
+}
+
+/** `last-message`: the latest turn's reply and where it was read. */
+export interface LastMessageResult {
+  session: number;
+  agent: string;
+  text: string;
+  source: 'hook' | 'transcript' | 'screen';
 }
 
 /** `ui`: the dashboard's address and a one-time login link (it works once, until expiresAt). */

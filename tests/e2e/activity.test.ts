@@ -51,7 +51,7 @@ describe('an agent-like program', () => {
     await waitFor(async () => (await status('fc')).activity === 'working', 'working');
     const refused = await h.cw(['send', 'fc', 'interrupting text', '--if-idle']);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/is working .*nothing sent/);
+    expect(refused.stderr).toMatch(/not at its ready prompt: working .*nothing sent/);
     expect((await h.json<SessionInfo[]>(['list', '--activity', 'working'])).map((x) => x.name)).toContain('fc');
     expect((await h.cw(['wait', 'fc', '--timeout', '20'])).code).toBe(0);
     const ok = await h.cw(['send', 'fc', 'now it is fine', '--if-idle']);

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SessionInfo } from '../../protocol/index.js';
-import { collect, isRemote, printJson, say, usage, withDaemon } from '../run.js';
+import { ExitCode } from '../errors.js';
+import { collect, isRemote, parseIntOption, printJson, say, usage, withDaemon } from '../run.js';
 
 export function parseSize(v: string): { cols: number; rows: number } {
   const m = /^(\d{1,4})x(\d{1,4})$/.exec(v);
@@ -34,11 +35,13 @@ export function register(program: Command): void {
     .option('--agent <kind>', 'force the agent kind instead of detecting it from the command')
     .option('--prompt <text>', 'submit this prompt once the agent is ready for input')
     .option('--prompt-file <file>', 'submit the contents of this file once the agent is ready')
-    .option('--wait-ready', 'with --prompt: return only after the prompt was submitted')
+    .option('--wait-ready', 'with --prompt: return once the prompt was typed in, or a dialog needs a person (exit 3)')
+    .option('--prompt-timeout <seconds>', 'how long to hold the prompt for the ready prompt (default 1800)', parseIntOption('--prompt-timeout'))
+    .option('--no-hooks', "do not add the agent's own hooks/notify to its command line (see the README)")
     .option('--json', 'print the new session as JSON')
     .passThroughOptions()
     .addHelpText('after', '\nExamples:\n  cw launch --name api -- claude\n  id=$(cw launch --tag ui --dir ~/web -- npm run dev)')
-    .action(async (command: string[], o: { name?: string; tag: string[]; dir?: string; env: string[]; size?: string; agent?: string; prompt?: string; promptFile?: string; waitReady?: boolean; json?: boolean }) => {
+    .action(async (command: string[], o: { name?: string; tag: string[]; dir?: string; env: string[]; size?: string; agent?: string; prompt?: string; promptFile?: string; waitReady?: boolean; promptTimeout?: number; hooks: boolean; json?: boolean }) => {
       if (o.prompt !== undefined && o.promptFile !== undefined) throw usage('give --prompt or --prompt-file, not both');
       let prompt = o.prompt;
       if (o.promptFile !== undefined) {
@@ -69,13 +72,19 @@ export function register(program: Command): void {
           ...(o.agent ? { agent: o.agent } : {}),
           ...(process.env.TERM && !remote ? { term: process.env.TERM } : {}),
           ...(prompt !== undefined ? { prompt, waitReady: !!o.waitReady } : {}),
-        })) as { session: SessionInfo; prompt?: string };
+          ...(o.promptTimeout !== undefined ? { promptTimeoutMs: o.promptTimeout * 1000 } : {}),
+          hooks: o.hooks,
+        })) as { session: SessionInfo; prompt?: string; held?: string };
         const s = r.session;
         if (o.json) printJson(s);
         else process.stdout.write(`${s.id}\n`);
         say(`Session ${s.id}${s.name ? ` (${s.name})` : ''} launched: ${command.join(' ')}`);
         if (r.prompt === 'submitted') say(`Prompt submitted to session ${s.id}`);
-        else if (r.prompt === 'pending') say(`The prompt goes in once session ${s.id} is ready for input (\`cw events ${s.id}\` shows when)`);
+        else if (r.prompt === 'pending') say(`The prompt goes in once session ${s.id} shows its ready prompt (\`cw wait ${s.id}\` waits for its turn; \`cw status ${s.id}\` shows the prompt)`);
+        else if (r.prompt === 'held') {
+          say(`Session ${s.id} needs a person first: ${r.held}. The prompt is held and goes in once the agent is ready: answer with \`cw attach ${s.id}\` or \`cw send ${s.id} --key ...\``);
+          return ExitCode.REFUSED;
+        }
       });
     });
 }
