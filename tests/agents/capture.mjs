@@ -22,7 +22,7 @@ const FIXTURES = join(HERE, '..', 'fixtures', 'screens');
  * command, environment and configuration files); `capture()` writes the current screen as a fixture.
  */
 export async function makeContext(agent, { model, out = FIXTURES, keep = false, log = () => {} } = {}) {
-  const profile = await import(`./profiles/${agent}.mjs`);
+  const profile = await import(/* @vite-ignore */ new URL(`./profiles/${agent}.mjs`, import.meta.url).href);
   const bin = agentBin(agent);
   const version = agentVersion(agent);
   const root = mkdtempSync(join(tmpdir(), `cwcap-${agent}-`));

@@ -10,6 +10,8 @@ export const CURSOR = {
   stop: /ctrl\+c to stop/i,
   dialogQuestion: /^\s*(?:Run this command|Write to this file|Allow this web search|Delete this file|Run this MCP tool|Apply changes)\?/,
   dialogOption: /\((?:y|esc or n|esc or n or p)\)\s*$|\(y\)\s*\(enter\)|Skip \(esc or n\)|Waiting for decision|enter to select · esc to cancel/i,
+  /** The live activity line: a two-cell braille spinner, a verb and a token count (`⠘⠆ Editing  39.76k tokens`). */
+  spinner: new RegExp(`^\\s*[${BRAILLE}⬡⬢]{1,2}\\s+[A-Z][a-z]+(?:ing)?\\b.*(?:\\d[\\d.]*k? tokens|\\.\\.\\.?\\s*$)`),
 } as const;
 
 const CURSOR_DIALOG_WINDOW_LINES = 12;
@@ -23,7 +25,12 @@ function readCursor(screen: Screen): Reading {
     const q = tail.find((i) => CURSOR.dialogQuestion.test(lines[i]!));
     return { waiting: { reason: `approval: ${quote(lines[q ?? option]!)}` } };
   }
-  if (followAt < 0) return {};
+  if (followAt < 0) {
+    // Before the follow-up line is drawn, the spinner on the last line is the only live thing (agent-of-empires
+    // captures, 2025): an edit box above it is the tool at work.
+    const last = lastNonBlankIndex(lines);
+    return last >= 0 && CURSOR.spinner.test(lines[last]!) ? { working: { reason: `spinner ${quote(lines[last]!)}` } } : {};
+  }
   // Only the follow-up line and what is below it is live (agent-of-empires cursor_active_region).
   const live = lines.slice(followAt).join(' ');
   if (CURSOR.stop.test(live)) return { working: { reason: 'follow-up line shows "ctrl+c to stop"' }, composerAt: followAt };

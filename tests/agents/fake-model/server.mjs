@@ -49,7 +49,7 @@ export async function startFakeModel(opts = {}) {
     try {
       let mod = modules.get(dialect.module);
       if (!mod) {
-        mod = await import(new URL(dialect.module, import.meta.url).href);
+        mod = await import(/* @vite-ignore */ new URL(dialect.module, import.meta.url).href);
         modules.set(dialect.module, mod);
       }
       await mod.handle(req, res, body, { path, log });

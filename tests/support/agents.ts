@@ -1,0 +1,36 @@
+// End-to-end tests with the REAL agents (installed by tests/agents/install.mjs at the pinned versions, as
+// `npm test` does first), run offline against the capture kit's fake model server on loopback, inside a cw
+// daemon in a temporary CODEWIRE_HOME. The agent's HOME, config and folders come from its kit profile.
+import { existsSync } from 'node:fs';
+import { makeContext, type KitContext, type LaunchSpec } from '../agents/capture.mjs';
+import { startFakeModel } from '../agents/fake-model/server.mjs';
+import type { FakeModel } from '../agents/capture.mjs';
+import type { Home } from './harness.js';
+
+export interface AgentKit {
+  ctx: KitContext;
+  model: FakeModel;
+  /** The launch of a fresh run (its own HOME and project folder under `name`): cw launch arguments and env. */
+  spec(opts: Record<string, unknown> & { name: string }): Promise<LaunchSpec>;
+  close(): Promise<void>;
+}
+
+export async function agentKit(agent: string): Promise<AgentKit> {
+  const model = await startFakeModel();
+  const ctx = await makeContext(agent, { model });
+  if (!existsSync(ctx.bin)) throw new Error(`${agent} is not installed at ${ctx.bin}: run \`node tests/agents/install.mjs\` (npm test does)`);
+  return {
+    ctx,
+    model,
+    spec: (opts) => ctx.profile.launch(ctx, opts),
+    close: async () => {
+      await ctx.cleanup();
+      await model.close();
+    },
+  };
+}
+
+/** `cw launch --name NAME --dir CWD [extra] -- FILE ARGS` with the agent's environment; returns the result. */
+export function cwLaunch(h: Home, name: string, spec: LaunchSpec, extra: string[] = []): ReturnType<Home['cw']> {
+  return h.cw(['launch', '--name', name, '--dir', spec.cwd, ...extra, '--', spec.file, ...spec.args], { env: spec.env, timeoutMs: 60_000 });
+}
