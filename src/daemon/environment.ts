@@ -24,9 +24,15 @@ export function chooseTerm(clientTerm: string | undefined): string {
   return DEFAULT_TERM;
 }
 
-/** Variables that leak a parent Claude Code's identity and silently disable a child Claude's transcript. */
+/**
+ * Variables that leak a parent's identity: a parent Claude Code's (they silently turn off a child Claude's
+ * transcript and hooks' session registry), a parent cw session's, tmux's. The user's own configuration of the
+ * same families (CLAUDE_CODE_USE_BEDROCK, CLAUDE_CODE_MAX_OUTPUT_TOKENS, CW_ variables of their own) is kept.
+ */
 function isLeakyVar(name: string): boolean {
-  return name === 'CLAUDECODE' || name.startsWith('CLAUDE_CODE_') || name.startsWith('CW_') || name === 'TMUX' || name === 'TMUX_PANE';
+  if (name === 'CLAUDECODE' || name === 'CLAUDE_PID' || name === 'CLAUDE_EFFORT' || name === 'CLAUDE_AGENT_SDK_VERSION') return true;
+  if (name.startsWith('CLAUDE_CODE_')) return !/^CLAUDE_CODE_(?:USE_|MAX_|DISABLE_|ENABLE_|SKIP_|API_KEY|OAUTH_TOKEN|SUBAGENT_MODEL|SHELL|IDE_|EXTRA_BODY|GIT_BASH_PATH|CLIENT_)/.test(name);
+  return name.startsWith('CW_SESSION_') || name === 'TMUX' || name === 'TMUX_PANE';
 }
 
 export function buildEnv(opts: {

@@ -22,10 +22,14 @@ function busyTracker(): ActivityTracker {
 }
 
 describe('ActivityTracker', () => {
-  it('starts unknown and adopts the first observation at once', () => {
+  it('starts unknown; idle at start-up must settle like any idle (a ready prompt drawn for 100 ms before a dialog is not ready)', () => {
     const t = new ActivityTracker(T0);
     expect(t.current()).toEqual({ activity: 'unknown', since: T0, reason: 'starting' });
-    const u = t.update(idle, T0 + 10);
+    expect(t.update(idle, T0 + 10).changed).toBe(false);
+    expect(t.update(waiting, T0 + 110)).toMatchObject({ activity: 'waiting_for_input', changed: true });
+    const t2 = new ActivityTracker(T0);
+    t2.update(idle, T0 + 10);
+    const u = t2.update(idle, T0 + 10 + IDLE_SETTLE_MS);
     expect(u).toEqual({ activity: 'idle', since: T0 + 10, reason: 'prompt box empty', changed: true });
   });
 

@@ -76,9 +76,13 @@ export class ActivityTracker {
     return this.result(false);
   }
 
-  /** Active states win at once; from "unknown" (start-up) there is nothing to protect. */
+  /**
+   * Active states win at once. Idle never does, not even from "unknown" at start-up: Gemini CLI draws an empty
+   * composer (and sets its "Ready" title) for ~100 ms before its trust question replaces it, and a prompt typed
+   * into that moment is lost. Idle must hold for its settle time first.
+   */
   private entersImmediately(next: Activity): boolean {
-    return next === 'working' || next === 'waiting_for_input' || this.state.activity === 'unknown';
+    return next === 'working' || next === 'waiting_for_input';
   }
 
   private settleFor(next: Activity, explicit: boolean): number {
