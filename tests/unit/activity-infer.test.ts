@@ -28,6 +28,8 @@ interface Fixture {
   agent: AgentKind;
   expect: Activity;
   input: InferInput;
+  /** Where the screen comes from: `captured <version>` (the kit), `held-out`, or `recorded` (the first set). */
+  origin: string;
 }
 
 function parseFixture(agent: AgentKind, file: string): Fixture {
@@ -63,7 +65,9 @@ function parseFixture(agent: AgentKind, file: string): Fixture {
     processAlive: true,
     ...(fg !== undefined ? { foregroundIsShell: fg === 'true' } : {}),
   };
-  return { file, agent, expect: expectState, input };
+  const captured = /captured from \S+ (\S+)/.exec(header.get('source') ?? '');
+  const origin = captured ? `captured ${captured[1]}` : file.includes('-heldout-') ? 'held-out' : 'recorded';
+  return { file, agent, expect: expectState, input, origin };
 }
 
 function parseCursor(spec: string | undefined, lines: readonly string[]): { x: number; y: number } {
@@ -101,6 +105,21 @@ function accuracyTable(results: ReadonlyArray<{ fixture: Fixture; got: Activity 
   return [head, rule, ...rows, total].join('\n');
 }
 
+/** The same by agent and origin (captured from which version, held-out, recorded). */
+function originTable(results: ReadonlyArray<{ fixture: Fixture; got: Activity }>): string {
+  const head = `| agent | screens | ${STATES.join(' | ')} | all |`;
+  const rule = `|---|---|${STATES.map(() => '---').join('|')}|---|`;
+  const rows: string[] = [];
+  for (const agent of AGENT_KINDS) {
+    const mine = results.filter((r) => r.fixture.agent === agent);
+    for (const origin of [...new Set(mine.map((r) => r.fixture.origin))].sort()) {
+      const these = mine.filter((r) => r.fixture.origin === origin);
+      rows.push(`| ${agent} | ${origin} | ${STATES.map((s) => cell(these.filter((r) => r.fixture.expect === s))).join(' | ')} | ${cell(these)} |`);
+    }
+  }
+  return [head, rule, ...rows].join('\n');
+}
+
 function cell(rs: ReadonlyArray<{ fixture: Fixture; got: Activity }>): string {
   if (rs.length === 0) return '–';
   const ok = rs.filter((r) => r.got === r.fixture.expect).length;
@@ -128,7 +147,7 @@ describe('inferActivity on screen fixtures', () => {
 
   it('reaches 100% accuracy (table printed below)', () => {
     const results = fixtures.map((fixture) => ({ fixture, got: inferActivity(fixture.input).activity }));
-    console.log(`\nActivity accuracy on ${fixtures.length} screen fixtures\n\n${accuracyTable(results)}\n`);
+    console.log(`\nActivity accuracy on ${fixtures.length} screen fixtures\n\n${accuracyTable(results)}\n\nBy origin\n\n${originTable(results)}\n`);
     const wrong = results.filter((r) => r.got !== r.fixture.expect).map((r) => `${r.fixture.agent}/${r.fixture.file} → ${r.got}`);
     expect(wrong).toEqual([]);
   });
