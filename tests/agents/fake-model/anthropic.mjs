@@ -22,7 +22,8 @@ function textOf(content) {
 function facts(body) {
   const msgs = Array.isArray(body?.messages) ? body.messages : [];
   const last = msgs[msgs.length - 1];
-  const lastIsToolResult = Array.isArray(last?.content) && last.content.some((b) => b?.type === 'tool_result');
+  // A rejected tool's result rides in the same user message as the next prompt: that is a new prompt.
+  const lastIsToolResult = Array.isArray(last?.content) && last.content.some((b) => b?.type === 'tool_result') && !textOf(last.content).trim();
   // The prompt that started this turn: the newest user message with text of its own.
   let lastUserText = '';
   for (let i = msgs.length - 1; i >= 0; i--) {

@@ -255,6 +255,22 @@ async function permission(ctx, { cols, rows }) {
   await p.kill();
 }
 
+/** A pasted prompt that quotes a permission dialog: above the live composer it is history, not a dialog. */
+async function quotedDialog(ctx) {
+  const p = await ctx.start({ name: 'quoted', trusted: true });
+  await step(p, ready, 'the ready prompt');
+  const text = 'PONG, and what does this mean:\rDo you want to proceed?\r❯ 1. Yes\r  2. No\r\rEsc to cancel · Tab to amend';
+  p.write(`\x1b[200~${text}\x1b[201~`);
+  await step(p, (s, t) => /\[Pasted text #1/.test(t), 'the paste placeholder');
+  await p.settle();
+  ctx.capture(p, 'pasted-draft-120x40', 'idle', 'a 6-line paste, not sent: the composer shows a placeholder');
+  p.write('\r');
+  await step(p, (s, t) => idle(s) && /● PONG/.test(t) && done.test(t), 'the PONG reply');
+  await p.settle();
+  ctx.capture(p, 'quoted-dialog-in-prompt-120x40', 'idle', 'the sent prompt quotes a permission dialog (options, footer) above the live composer');
+  await p.kill();
+}
+
 /** An API error from the model (the fake server answers `fail: 400`): the error line and StopFailure. */
 async function apiError(ctx) {
   const p = await ctx.start({ name: 'api-error', trusted: true });
@@ -290,10 +306,17 @@ async function hooks(ctx) {
     const f = join(home, '.claude', 'sessions', `${p.pty.pid}.json`);
     return existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null;
   };
-  const saveRegistry = (name) => {
-    const r = registry();
+  // The registry is written on its own schedule: it can still say "busy" after the Stop hook ran. Wait
+  // (bounded) for the status a sample is named after, and note how long that took.
+  const saveRegistry = async (name, status) => {
+    const from = Date.now();
+    let r = registry();
+    while (status && r?.status !== status && Date.now() - from < 5_000) {
+      await new Promise((res) => setTimeout(res, 50));
+      r = registry();
+    }
     if (r) writeFileSync(join(observed, `session-registry-${name}.json`), JSON.stringify(r, null, 2) + '\n');
-    return r?.status;
+    return status ? `${r?.status ?? 'absent'} after ${Date.now() - from} ms` : (r?.status ?? 'no status field');
   };
   const seq = {};
   let mark = 0;
@@ -314,18 +337,18 @@ async function hooks(ctx) {
   await step(p, ready, 'the ready prompt');
   await waitForLog(log, (e) => e.event === 'SessionStart', 'SessionStart');
   seq.trust_accepted = since();
-  seq.registry_ready = saveRegistry('fresh') ?? 'no status field before the first turn';
+  seq.registry_ready = await saveRegistry('fresh');
 
   await p.type('PONG');
   await step(p, (s, t) => idle(s) && /● PONG/.test(t), 'the PONG reply');
   await waitForLog(log, (e) => e.event === 'Stop', 'Stop');
   seq.text_turn = since();
-  seq.registry_after_turn = saveRegistry('idle');
+  seq.registry_after_stop_hook = await saveRegistry('idle', 'idle');
 
   await p.type('run: touch made-by-agent.txt');
   await step(p, (s, t) => /Do you want to proceed\?/.test(t), 'the permission dialog');
   await waitForLog(log, (e) => e.event === 'PermissionRequest', 'PermissionRequest');
-  seq.registry_dialog = saveRegistry('waiting');
+  seq.registry_after_permission_request_hook = await saveRegistry('waiting', 'waiting');
   const opened = Date.now();
   const entries = await waitForLog(log, (e) => e.event === 'Notification' && e.stdin?.notification_type === 'permission_prompt', 'Notification permission_prompt', 20_000);
   seq.permission_prompt_delay_ms = entries.find((e) => e.stdin?.notification_type === 'permission_prompt').t - opened;
@@ -334,13 +357,22 @@ async function hooks(ctx) {
   await waitForLog(log, (e) => e.event === 'Stop' && /Ran it/.test(e.stdin?.last_assistant_message ?? ''), 'the second Stop');
   seq.permission_turn = since();
 
-  // The transcript now holds a text reply, then a tool call and its result.
+  // The transcript now holds a text reply, then a tool call and its result. It is written after the Stop
+  // hook runs: wait for the second turn's turn_duration entry.
   const transcript = readLog(log).find((e) => e.stdin?.transcript_path)?.stdin.transcript_path;
-  if (transcript && existsSync(transcript)) {
-    const tdir = join(FIXTURES, 'transcripts', 'claude');
-    mkdirSync(tdir, { recursive: true });
-    writeFileSync(join(tdir, 'text-then-tool.jsonl'), readFileSync(transcript));
-  }
+  const tdir = join(FIXTURES, 'transcripts', 'claude');
+  mkdirSync(tdir, { recursive: true });
+  const saveTranscript = async (name, turns) => {
+    const deadline = Date.now() + 10_000;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = existsSync(transcript) ? readFileSync(transcript, 'utf8') : '';
+      if ((text.match(/"subtype":"turn_duration"/g) ?? []).length >= turns) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    writeFileSync(join(tdir, name), text);
+  };
+  await saveTranscript('text-then-tool.jsonl', 2);
 
   // idle_prompt after the (shortened) idle threshold.
   await waitForLog(log, (e) => e.event === 'Notification' && e.stdin?.notification_type === 'idle_prompt', 'Notification idle_prompt', 20_000).catch((err) => {
@@ -350,7 +382,7 @@ async function hooks(ctx) {
 
   await p.type('slow 20');
   await step(p, (s, t) => working(s) && /word2\b/.test(t), 'streamed words', 20_000);
-  seq.registry_busy = saveRegistry('busy');
+  seq.registry_while_streaming = await saveRegistry('busy', 'busy');
   p.write('\x1b');
   await step(p, (s, t) => idle(s) && /Interrupted/.test(t), 'the interrupt');
   // Nothing to await: Stop is not expected after an interrupt; give a late one time to show.
@@ -371,6 +403,8 @@ async function hooks(ctx) {
   });
   seq.exit = since();
   seq.registry_after_exit = registry() ? 'present' : 'absent';
+  // The same session to its end: then an interrupted turn (no turn_duration) and an API error.
+  await saveTranscript('text-tool-interrupt-error.jsonl', 3);
 
   // One real payload per event kind (the first of each; Notification by type).
   const all = readLog(log);
@@ -393,6 +427,7 @@ export const scenarios = [
     { name: `session ${sz.cols}x${sz.rows}`, run: (ctx) => session(ctx, sz) },
     { name: `permission ${sz.cols}x${sz.rows}`, run: (ctx) => permission(ctx, sz) },
   ]),
+  { name: 'quoted-dialog', run: quotedDialog },
   { name: 'api-error', run: apiError },
   { name: 'hooks', run: hooks },
 ];
