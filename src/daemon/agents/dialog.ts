@@ -16,7 +16,7 @@ const CURSOR_ROW = /^(\s*)(?:❯|›|>|→|▶|►|●|◉|⦿|\*)\s*(\S.*)$/;
 const NUMBERED = /^\s*(?:(?:❯|›|>|→|▶|►|●|◉)\s*)?(?:\d{1,2}[.)]|\[[ xX✔✓×]\]|[☐☑☒◯◉○●]|\(\s?[ *•]\s?\))\s+\S/;
 const DIGIT_NUMBERED = /^\s*(?:(?:❯|›|>|→|▶|►|●|◉)\s*)?\d{1,2}[.)]\s+\S/;
 /** Footers and hints of selection and confirmation dialogs. */
-const HINT = /\b(?:enter|return)\s+to\s+(?:confirm|select|continue|submit|proceed|choose|accept|apply|open)\b|\besc(?:ape)?\s+to\s+(?:cancel|go back|back|exit|skip|dismiss|reject|close)\b|↑\s*\/?\s*↓\s+to\s+(?:navigate|move|select)|\b(?:arrow keys|tab\/arrow keys) to navigate\b|\bspace to (?:select|toggle)\b|\bpress enter to\b|\(y\/n\)|\[y\/n\]|\(yes\/no\)/i;
+const HINT = /\b(?:enter|return)\s+(?:to\s+)?(?:confirm|select|continue|submit|proceed|choose|accept|apply|open)\b|\besc(?:ape)?\s+(?:to\s+)?(?:cancel|go back|back|exit|skip|dismiss|reject|close)\b|↑\s*\/?\s*↓\s+to\s+(?:navigate|move|select)|\b(?:arrow keys|tab\/arrow keys) to navigate\b|\bspace to (?:select|toggle)\b|\bpress enter to\b|\(y\/n\)|\[y\/n\]|\(yes\/no\)/i;
 /** A confirmation footer strong enough alone, without options (notices: "Enter to continue · Esc to cancel"). */
 const STRONG_FOOTER = /\b(?:enter|return)\s+to\s+(?:confirm|continue|select|submit|proceed)\b.*\besc(?:ape)?\s+to\s+\w+|\besc(?:ape)?\s+to\s+\w+.*\b(?:enter|return)\s+to\s+(?:confirm|continue|select|submit|proceed)\b|\bpress enter to (?:continue|confirm)\b/i;
 const YES_NO_PROMPT = /(?:\(y\/n\)|\[y\/n\]|\(yes\/no\))\s*:?\s*$/i;
@@ -81,6 +81,8 @@ function optionRows(lines: readonly string[], region: readonly number[]): Option
     const isOption = (i: number): boolean => {
       const l = lines[i]!;
       if (NUMBERED.test(l)) return true;
+      // The question and the footer often share the options' indentation; they are not options.
+      if (/[?:]\s*$|\?\s/.test(l) || HINT.test(l)) return false;
       const indent = l.length - l.trimStart().length;
       return indent === textCol && !isHorizontalRule(l) && l.trim().length <= 120;
     };
@@ -118,6 +120,11 @@ function questionBefore(lines: readonly string[], region: readonly number[], bef
   for (const i of candidates) {
     const t = lines[i]!.trim();
     if (/\?\s*$/.test(t) && t.length >= 4) return t;
+  }
+  // A question followed by more text on its line ("Trust this folder? Codex can read…"): up to its `?`.
+  for (const i of candidates) {
+    const m = /^(.{4,}?\?)\s/.exec(lines[i]!.trim());
+    if (m) return m[1];
   }
   return undefined;
 }
