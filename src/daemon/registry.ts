@@ -250,7 +250,7 @@ export class Registry {
     if (!asked) return 'off (--no-hooks)';
     if (!this._options.agentHooks) return 'off ([agents] hooks = false)';
     if (!profile.hooks) return `none: ${profile.label} offers no hooks cw uses yet (the screen decides alone)`;
-    return `none: the ${profile.label} program is not a word of its own in the command (started inside a shell string?)`;
+    return `none: the ${profile.label} program is not a word of its own in the command (started inside a shell string, or --agent names another program)`;
   }
 
   /**
