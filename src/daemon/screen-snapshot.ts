@@ -14,6 +14,8 @@ export interface ScreenSnapshot {
   altScreen: boolean;
   /** Last OSC 9;4 progress report: state 0 = none/removed, 1 = normal, 2 = error, 3 = indeterminate, 4 = paused. */
   progress?: { state: number; value: number };
+  /** The last OSC 7501 state report the program sent (its own word on its state), raw, if any. */
+  appState?: string;
   /** Epoch ms of the last BEL outside of an OSC/DCS string, if any. */
   lastBellAt?: number;
   /** The program turned on bracketed paste (DECSET 2004): a paste can be wrapped in ESC[200~ … ESC[201~. */

@@ -24,6 +24,8 @@ interface Entry {
   title: string;
   lastBellAt?: number;
   progress?: { state: number; value: number };
+  /** The last OSC 7501 state report (Codex: `state=working:app=codex`, `state=blocked:…:kind=permission`). */
+  appState?: string;
   /**
    * Work for this terminal in arrival order. Data is written one batch at a time: while the parser works on
    * one batch, later chunks pile up and are written as the next batch (which the fast path may shorten).
@@ -112,6 +114,12 @@ function wire(id: number, entry: Entry, term: HeadlessTerminal): void {
     }
     return false;
   });
+  // OSC 7501: an application's own state report. Codex 0.171 sends `state=idle|working|done|blocked:app=codex`
+  // (`:kind=permission|question` when blocked) on every change; captured by the kit, see agents/codex.ts.
+  term.parser.registerOscHandler(7501, (data) => {
+    entry.appState = data.slice(0, 200);
+    return false;
+  });
 }
 
 function snapshot(e: Entry): ScreenSnapshot {
@@ -127,6 +135,7 @@ function snapshot(e: Entry): ScreenSnapshot {
     bracketedPaste: v.bracketedPaste,
   };
   if (e.progress) snap.progress = e.progress;
+  if (e.appState) snap.appState = e.appState;
   if (e.lastBellAt !== undefined) snap.lastBellAt = e.lastBellAt;
   return snap;
 }

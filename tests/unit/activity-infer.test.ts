@@ -54,6 +54,7 @@ function parseFixture(agent: AgentKind, file: string): Fixture {
     lines,
     cursor: parseCursor(header.get('cursor'), lines),
     title: header.get('title') ?? '',
+    ...(header.get('osc7501') && header.get('osc7501') !== '(none)' ? { appState: header.get('osc7501')! } : {}),
     altScreen: header.get('altScreen') === 'true',
     ...(progress ? { progress: { state: Number(progress.split(';')[0]), value: Number(progress.split(';')[1] ?? 0) } } : {}),
   };
@@ -217,6 +218,15 @@ describe('inferActivity signal layering', () => {
     const r = inferActivity(base({ screen, hint: { activity: 'idle', at: NOW - 500, reason: 'agent hook: Stop' } }));
     expect(r.activity).toBe('idle');
     expect(r.disagreement).toMatch(/no ready prompt/);
+  });
+
+  it("reads an application's own OSC 7501 state report (Codex): blocked waits, working works, idle only beside the ready prompt", () => {
+    const screen = claudeIdleScreen();
+    expect(inferActivity(base({ screen: { ...screen, appState: 'state=blocked:app=codex:kind=permission' } }))).toMatchObject({ activity: 'waiting_for_input', reason: 'agent state report: blocked (permission)' });
+    expect(inferActivity(base({ screen: { ...screen, appState: 'state=working:app=codex' } })).activity).toBe('working');
+    expect(inferActivity(base({ screen: { ...screen, appState: 'state=done:app=codex' } }))).toMatchObject({ activity: 'idle', explicit: true });
+    const unknownScreen = claudeIdleScreen({ lines: ['something new'], appState: 'state=idle:app=codex' });
+    expect(inferActivity(base({ screen: unknownScreen })).activity).toBe('unknown');
   });
 
   it('ignores hooks that are too old', () => {

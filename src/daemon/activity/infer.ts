@@ -83,9 +83,12 @@ function inferAgent(input: InferInput, screen: Screen): InferResult {
   const recent = hint && input.now - hint.at <= HINT_DISAGREE_MS ? hint : undefined;
   const sawChrome = reading.idle !== undefined || reading.working !== undefined;
 
+  const app = appState(screen.appState);
+
   // 1. Anything that blocks the agent on a person.
   if (reading.waiting) return waiting(reading.waiting.reason);
   if (title === 'waiting_for_input') return waiting(`title ${quote(screen.title)}`);
+  if (app?.activity === 'waiting_for_input') return waiting(app.reason);
   const dialog = findDialog(screen, reading.composerAt ?? -1);
   if (dialog) return disagree(waiting(dialog.reason), recent?.activity === 'idle' ? 'hook says the turn is over, the screen shows a dialog' : undefined);
   if (hint?.activity === 'waiting_for_input' && !sawChrome) {
@@ -96,13 +99,14 @@ function inferAgent(input: InferInput, screen: Screen): InferResult {
   // 2. Work in progress.
   if (reading.working) return working(reading.working.reason);
   if (title === 'working') return working(`title spinner ${quote(screen.title)}`);
+  if (app?.activity === 'working') return working(app.reason);
   const progress = progressReason(screen);
   if (progress) return working(progress);
   if (hint?.activity === 'working' && workingHintHolds(input, hint.at, reading)) return working(`${hint.reason} (${ago(input.now - hint.at)} ago)`);
 
   // 3. The ready prompt: positive evidence only.
   if (reading.idle) {
-    const explicit = reading.idle.explicit === true || title === 'idle' || hint?.activity === 'idle';
+    const explicit = reading.idle.explicit === true || title === 'idle' || hint?.activity === 'idle' || app?.activity === 'idle';
     const note = recent?.activity === 'waiting_for_input' ? 'hook says waiting, the screen shows the ready prompt' : undefined;
     return disagree(idle(reading.idle.reason, explicit), note);
   }
@@ -156,6 +160,21 @@ function quiescence(input: InferInput, context: string | undefined): InferResult
   const prefix = context ? `${context}, ` : '';
   if (quiet < QUIET_IDLE_MS) return working(`${prefix}output ${ago(quiet)} ago`);
   return idle(`${prefix}output quiet ${ago(quiet)}`, false);
+}
+
+/**
+ * An application's own OSC 7501 state report (Codex 0.171: `state=working:app=codex`, `state=blocked:app=codex:kind=permission`).
+ * Blocked and working count at once; idle/done only beside the ready prompt the screen rules found.
+ */
+function appState(report: string | undefined): { activity: 'working' | 'idle' | 'waiting_for_input'; reason: string } | undefined {
+  const m = report ? /(?:^|:)state=(\w+)/.exec(report) : null;
+  if (!m) return undefined;
+  const kind = /(?:^|:)kind=(\w+)/.exec(report!)?.[1];
+  const reason = `agent state report: ${m[1]}${kind ? ` (${kind})` : ''}`;
+  if (m[1] === 'blocked') return { activity: 'waiting_for_input', reason };
+  if (m[1] === 'working') return { activity: 'working', reason };
+  if (m[1] === 'idle' || m[1] === 'done') return { activity: 'idle', reason };
+  return undefined;
 }
 
 function readTitle(rules: TitleRules, title: string): Activity | undefined {

@@ -20,6 +20,7 @@ export function prepareScreen(snapshot: ScreenSnapshot): Screen {
     altScreen: snapshot.altScreen,
     ...(snapshot.progress ? { progress: snapshot.progress } : {}),
     ...(snapshot.lastBellAt !== undefined ? { lastBellAt: snapshot.lastBellAt } : {}),
+    ...(snapshot.appState ? { appState: snapshot.appState } : {}),
   };
 }
 

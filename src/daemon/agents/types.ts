@@ -21,6 +21,8 @@ export interface Screen {
   readonly altScreen: boolean;
   readonly progress?: { readonly state: number; readonly value: number };
   readonly lastBellAt?: number;
+  /** The program's own OSC 7501 state report (`state=working:app=codex`), raw. */
+  readonly appState?: string;
 }
 
 /** One piece of evidence and the human text naming it. */
