@@ -77,7 +77,7 @@ export function registerTools(server: McpServer, link: DaemonLink): void {
       dir: z.string().optional().describe('working directory (default: this server\'s)'),
       tags: z.array(z.string()).optional(),
       env: z.record(z.string(), z.string()).optional().describe('extra environment variables'),
-      prompt: z.string().min(1).optional().describe('submitted once the agent is idle'),
+      prompt: z.string().min(1).optional().describe("held until the agent shows its ready prompt (through any start-up dialog), then submitted"),
       agent: z.string().optional().describe('force the agent kind (claude, codex, shell...) instead of detecting it'),
     },
     async (a) => {
@@ -101,7 +101,7 @@ export function registerTools(server: McpServer, link: DaemonLink): void {
       const s = r.session;
       let human = `Session ${s.id}${s.name ? ` (${s.name})` : ''} launched: ${a.command.join(' ')}`;
       if (r.prompt === 'submitted') human += `\nPrompt submitted to session ${s.id}`;
-      else if (r.prompt === 'pending') human += `\nThe prompt goes in once session ${s.id} is ready for input`;
+      else if (r.prompt === 'pending') human += `\nThe prompt is held until session ${s.id} shows its ready prompt (a start-up dialog may need an answer first: see its activity)`;
       return result(human, { ...compactSession(s), ...(r.prompt ? { prompt: r.prompt } : {}) });
     },
   );
@@ -233,7 +233,7 @@ export function registerTools(server: McpServer, link: DaemonLink): void {
 
   tool(
     'last_message',
-    "The agent's last reply in a session as clean text, read from its screen and scrollback (for a shell: the output since the last prompt). lines: keep only the last N lines.",
+    "The reply of the agent's latest turn as clean text, from its hook, transcript or screen (for a shell: the output since the last prompt); an error when that turn has none yet (still working, a dialog open, interrupted). lines: keep only the last N lines.",
     { session, lines: z.number().int().min(1).optional() },
     async (a) => {
       const r = (await link.request('last-message', { session: a.session })) as { session: number; agent: string; text: string; source: string };
