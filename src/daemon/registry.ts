@@ -61,7 +61,7 @@ export function hashToken(token: string): string {
 
 export class Registry {
   readonly sessions = new Map<number, Session>();
-  /** 'created' | 'ended' | 'removed' with the session. */
+  /** 'created', 'ended', 'removed', 'activity', 'prompt' (a launch prompt changed state), 'hook' (an agent signal) with the session; 'event' with a StoredEvent. */
   readonly events = new EventEmitter();
   private readonly _persistTimer: NodeJS.Timeout;
   private readonly _persisted = new Map<number, number>();
@@ -194,13 +194,14 @@ export class Registry {
       // The agent's own hooks/notify for this run only (never the user's files): the command cw runs may get
       // options after the agent's program word; `cw list` still shows the command as the user gave it.
       let argv = cmdArgs;
-      const wiring = args.hooks && this._options.agentHooks ? this._wireHooks(agent, args.command, dir, env) : undefined;
+      const wired = args.hooks && this._options.agentHooks ? this._wireHooks(agent, args.command, dir, env) : undefined;
+      const wiring = wired && 'argv' in wired ? wired : undefined;
       if (wiring) {
         for (const f of wiring.files) writeFileSync(f.path, f.content, { mode: 0o600 });
         Object.assign(env, wiring.env);
         argv = wiring.argv.slice(1);
       }
-      session.signals.wiring = wiring ? wiring.summary : this._noWiring(agent, args.hooks);
+      session.signals.wiring = wiring ? wiring.summary : wired && 'unavailable' in wired ? `none: ${wired.unavailable}` : this._noWiring(agent, args.hooks);
       const pty = new PtyProcess(
         { file, args: argv, cwd, env, cols, rows },
         (buf) => session.handleOutput(buf),
@@ -231,7 +232,7 @@ export class Registry {
   }
 
   /** The hook wiring for one launch, or undefined when the agent offers none cw can use here. */
-  private _wireHooks(agent: AgentKind, command: string[], dir: string, env: Record<string, string>): HookWiring | undefined {
+  private _wireHooks(agent: AgentKind, command: string[], dir: string, env: Record<string, string>): HookWiring | { unavailable: string } | undefined {
     const hooks = agentProfile(agent).hooks;
     if (!hooks) return undefined;
     return hooks.wire({
@@ -278,6 +279,8 @@ export class Registry {
       this.recordEvent(s.id, 'agent.conversation', { id: conv, transcript });
     }
     this.recordEvent(s.id, 'agent.hook', { event: event || kind, ...(signal.activity ? { activity: signal.activity } : {}), reason: signal.reason });
+    // Waiters look again (a turn may have started and ended between two screen samples), then the screen.
+    this.events.emit('hook', s);
     void s.activity?.sampleNow();
   }
 

@@ -21,8 +21,12 @@ export function verdict(s: Session, until: WaitUntil, now = Date.now()): Verdict
   // except while a dialog holds it: that needs a person, so waiting ends there (as waiting_for_input).
   const promptPending = s.prompt?.state === 'pending' && a !== 'waiting_for_input';
   const since = s.row.activitySince ? Date.parse(s.row.activitySince) : 0;
-  // Input newer than the current state, and recent: the agent has not reacted yet.
-  const pendingInput = s.lastInputAt > since && now - s.lastInputAt < INPUT_GRACE_MS;
+  // Input newer than the current state, and recent: the agent has not reacted yet. A turn can be over between
+  // two screen samples (a 200 ms reply); the agent's own word that a turn started and ended after the input
+  // is a reaction too.
+  const hint = s.signals.hint;
+  const turnDone = hint?.activity === 'idle' && hint.at > s.lastInputAt && s.signals.turnStartedAt > s.lastInputAt;
+  const pendingInput = s.lastInputAt > since && now - s.lastInputAt < INPUT_GRACE_MS && !turnDone;
   switch (until) {
     case 'working':
       return a === 'working' || promptPending ? 'yes' : 'no';
@@ -66,6 +70,7 @@ export function waitFor(
       registry.events.off('activity', check);
       registry.events.off('ended', check);
       registry.events.off('prompt', check);
+      registry.events.off('hook', check);
       if (timer) clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       const now = Date.now();
@@ -94,6 +99,7 @@ export function waitFor(
     registry.events.on('activity', check);
     registry.events.on('ended', check);
     registry.events.on('prompt', check);
+    registry.events.on('hook', check);
     if (timeoutMs !== undefined) timer = setTimeout(() => finish(true), timeoutMs);
     void cancelled?.then(() => finish(true));
     check();

@@ -1,3 +1,4 @@
+import type { HookWiring } from '../../src/daemon/agents/types.js';
 // Claude Code's module against what the real agent (2.1.332, npm run agents:capture) drew, sent to its hooks
 // and wrote to its transcript: tests/fixtures/{screens,hooks,transcripts}/claude/.
 import { describe, expect, it } from 'vitest';
@@ -74,7 +75,7 @@ describe('claude hooks.wire', () => {
   };
 
   it('adds --settings FILE right after the program, and writes async hooks into the session folder', () => {
-    const w = hooks.wire(input)!;
+    const w = hooks.wire(input) as HookWiring;
     expect(w.argv).toEqual(['env', 'FOO=1', 'claude', '--settings', '/run/cw/s1/claude-settings.json', '--model', 'opus']);
     expect(w.env).toEqual({});
     expect(w.files.map((f) => f.path)).toEqual(['/run/cw/s1/claude-settings.json']);

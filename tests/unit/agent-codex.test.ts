@@ -1,3 +1,4 @@
+import type { HookWiring } from '../../src/daemon/agents/types.js';
 // Codex CLI's module against what the real agent (0.171.0, `node tests/agents/capture.mjs codex`) drew, sent
 // to its hooks and notify, and wrote to its rollout: tests/fixtures/{screens,hooks,transcripts}/codex/.
 import { describe, expect, it } from 'vitest';
@@ -86,7 +87,7 @@ describe('codex hooks.wire', () => {
   const base = { hookCommand, dir: '/tmp/cw-s1', env: {}, home: '/nonexistent' };
 
   it('adds notify and trusted session-flag hooks right after the program, keeping the user arguments', () => {
-    const w = hooks.wire({ ...base, argv: ['nice', 'codex', '--model', 'o3', 'fix it'], programIndex: 1 })!;
+    const w = hooks.wire({ ...base, argv: ['nice', 'codex', '--model', 'o3', 'fix it'], programIndex: 1 }) as HookWiring;
     const c = (event: string, isAsync: boolean) =>
       `hooks.${event}=[{hooks=[{type="command",command="/usr/bin/node /opt/cw/dist/cw.js hook codex ${event}",timeout=3,async=${isAsync}}]}]`;
     const key = (snake: string, event: string, isAsync: boolean) =>
@@ -134,12 +135,12 @@ describe('codex hooks.wire', () => {
     const home = mkdtempSync(join(tmpdir(), 'cw-codex-'));
     mkdirSync(join(home, '.codex'));
     writeFileSync(join(home, '.codex', 'config.toml'), 'model = "o3"\nnotify = ["notify-send", "codex"]\n');
-    const w = hooks.wire({ ...base, home, argv: ['codex'], programIndex: 0 })!;
+    const w = hooks.wire({ ...base, home, argv: ['codex'], programIndex: 0 }) as HookWiring;
     expect(w.argv.slice(1, 3)).toEqual(['-c', 'notify=["/usr/bin/node","/opt/cw/dist/cw.js","hook","codex","--then","[\\"notify-send\\",\\"codex\\"]"]']);
   });
 
   it('adds only notify when the command line already sets hooks (ours would replace their trust)', () => {
-    const w = hooks.wire({ ...base, argv: ['codex', '-c', 'hooks.state={}'], programIndex: 0 })!;
+    const w = hooks.wire({ ...base, argv: ['codex', '-c', 'hooks.state={}'], programIndex: 0 }) as HookWiring;
     expect(w.argv).toEqual(['codex', '-c', 'notify=["/usr/bin/node","/opt/cw/dist/cw.js","hook","codex"]', '-c', 'hooks.state={}']);
   });
 

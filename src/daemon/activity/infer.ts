@@ -105,6 +105,9 @@ function inferAgent(input: InferInput, screen: Screen): InferResult {
   if (hint?.activity === 'working' && workingHintHolds(input, hint.at, reading)) return working(`${hint.reason} (${ago(input.now - hint.at)} ago)`);
 
   // 3. The ready prompt: positive evidence only.
+  if (reading.idle?.minQuietMs !== undefined && quietFor(input) < reading.idle.minQuietMs) {
+    return working(`${reading.idle.reason}, not yet quiet for ${ago(reading.idle.minQuietMs)} (starting)`);
+  }
   if (reading.idle) {
     const explicit = reading.idle.explicit === true || title === 'idle' || hint?.activity === 'idle' || app?.activity === 'idle';
     const note = recent?.activity === 'waiting_for_input' ? 'hook says waiting, the screen shows the ready prompt' : undefined;

@@ -30,6 +30,11 @@ export interface Signal {
   readonly reason: string;
   /** Idle only: a "turn is over" marker (done line, interrupt notice) beside the ready prompt: settles faster. */
   readonly explicit?: boolean;
+  /**
+   * Idle only: the screen counts as the ready prompt only once output has been quiet this long (ms). For a
+   * prompt an agent also draws, briefly, while it starts (Gemini's bare composer before its trust question).
+   */
+  readonly minQuietMs?: number;
 }
 
 /**
@@ -149,7 +154,8 @@ export interface AgentProfile {
   replyFromScreen(lines: readonly string[]): Reply;
   /** Hooks or notify for one run; absent when the agent offers none cw can use. */
   readonly hooks?: {
-    wire(input: HookWiringInput): HookWiring | undefined;
+    /** The wiring, or why there is none here (`cw status` shows it); undefined: nothing to say. */
+    wire(input: HookWiringInput): HookWiring | { readonly unavailable: string } | undefined;
     /** `event` is what `cw hook KIND EVENT` was called with (may be empty: Codex's notify has only a payload). */
     interpret(event: string, payload: unknown): HookSignal | undefined;
   };
