@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // cw next to tmux: throughput, CLI latency, memory, keystroke round trip, scale (issue 4). Writes bench/RESULTS.md.
-// Usage: node bench/run.mjs [--quick] [--only throughput,latency,memory,keys,scale] [--out FILE]
+// Usage: node bench/run.mjs [--quick] [--only throughput,latency,memory,keys,scale,activity] [--out FILE]
 // `npm run bench` builds first. This is a report: nothing here fails on a timing, only on lost bytes or errors.
 import { execSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,8 +12,9 @@ import { latency } from './latency.mjs';
 import { memory } from './memory.mjs';
 import { keys } from './keys.mjs';
 import { scale } from './scale.mjs';
+import { activity } from './activity.mjs';
 
-const SECTIONS = { throughput, latency, memory, keys, scale };
+const SECTIONS = { throughput, latency, memory, keys, scale, activity };
 
 function parseArgs(argv) {
   const o = { quick: false, only: Object.keys(SECTIONS), out: join(BENCH_DIR, 'RESULTS.md') };
