@@ -54,7 +54,7 @@ describe('Codex, real, offline', () => {
     const r = await cwLaunch(h, 'x2', spec, ['--prompt', 'run: touch made-by-agent.txt', '--wait-ready']);
     expect(r.code, r.stderr).toBe(0);
     const s = await until('x2', (x) => x.activity === 'waiting_for_input', 'the approval dialog', 60_000);
-    expect(s.activityReason).toMatch(/approv|run the following|dialog/i);
+    expect(s.activityReason).toMatch(/approv|run the following|dialog|blocked \(permission\)/i);
     expect(existsSync(join(spec.cwd, 'made-by-agent.txt'))).toBe(false);
     await h.ok(['send', 'x2', '--key', 'y']);
     await waitFor(() => existsSync(join(spec.cwd, 'made-by-agent.txt')), 'the approved tool to run', 30_000);

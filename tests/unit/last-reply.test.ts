@@ -131,6 +131,7 @@ describe('lastReply', () => {
     const lines = ['> say PONG', '', '● PONG', '', R, '❯ ', R, '  ? for shortcuts'];
     expect(lastReply('claude', lines)).toBe('PONG');
     expect(lastReply('claude', ['> list', '', '● Bash(ls)', '  ⎿  a b', '', R, '❯ ', R])).toBe('');
+    expect(lastReply('claude', ['> inbox', '', '● Inbox had 1 message(s): m1', '', R, '❯ ', R])).toBe('Inbox had 1 message(s): m1');
   });
 
   it("claude: never hands back the previous turn's reply for a turn without one", () => {

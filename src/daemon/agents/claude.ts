@@ -242,9 +242,11 @@ function claudeDialogKind(text: string): string {
 
 /**
  * Tool activity, not prose: `⏺ Bash(npm test)`, `⏺ Update(src/x.ts)`, `⏺ Running 1 shell command…`. A tool
- * call always has its argument list; a bare capitalised word (`● PONG`) is a one-word reply.
+ * call always has its argument list right after its one- or two-word capitalised name (`Web Search(`); a bare
+ * capitalised word (`● PONG`) is a one-word reply, and prose with a parenthesis (`● Inbox had 1 message(s)`) is
+ * prose.
  */
-const CLAUDE_TOOL_CALL = /^[⏺●] (?:[A-Z][\w-]*(?: [\w-]+)*\(|[\w-]+ - [\w-]+ \(MCP\)|Running \d+ |Read(?:ing)? \d+ |Searched for |Listed \d+ )/;
+const CLAUDE_TOOL_CALL = /^[⏺●] (?:[A-Z][\w-]*(?: [A-Z][\w-]*)?\(|[\w-]+ - [\w-]+ \(MCP\)|Running \d+ |Read(?:ing)? \d+ |Searched for |Listed \d+ )/;
 /** The user's own prompt as the transcript shows it (`> fix the test` in 2.x, NBSP after the glyph). */
 const CLAUDE_USER_PROMPT = /^[>❯] \S/;
 
