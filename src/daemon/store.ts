@@ -1,5 +1,6 @@
 // The daemon's durable state: sessions and their event history, in one SQLite database (WAL), so a
-// `kill -9` of the daemon leaves a consistent file. It is cw's own database; the only other reader of SQLite is agents/opencode.ts, which opens opencode's database read-only for a reply.
+// `kill -9` of the daemon leaves a consistent file. The only other user of better-sqlite3 is agents/opencode.ts,
+// which opens opencode's own database read-only to read a reply.
 import Database from 'better-sqlite3';
 import type { Activity, SessionState } from '../protocol/index.js';
 

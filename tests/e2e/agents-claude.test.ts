@@ -1,9 +1,8 @@
 // The real Claude Code (kit-installed, pinned in tests/agents/versions.json) against the fake model server:
 // what the agent-truth issue asked for, end to end through the built cw.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventRecord, SessionInfo } from '../../src/protocol/index.js';
 import { makeHome, waitFor, type Home } from '../support/harness.js';
-import { agentKit, cwLaunch, type AgentKit } from '../support/agents.js';
+import { agentKit, cwLaunch, sessionQueries, type AgentKit } from '../support/agents.js';
 
 let h: Home;
 let kit: AgentKit;
@@ -17,14 +16,7 @@ afterAll(async () => {
   await kit?.close();
 });
 
-const status = (ref: string): Promise<SessionInfo> => h.json<SessionInfo>(['status', ref]);
-const events = async (ref: string): Promise<EventRecord[]> =>
-  (await h.ok(['events', ref, '--tail', '500', '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as EventRecord);
-const until = (ref: string, pred: (s: SessionInfo) => boolean, what: string, ms = 45_000): Promise<SessionInfo> =>
-  waitFor(async () => {
-    const s = await status(ref);
-    return pred(s) ? s : null;
-  }, what, ms, 100);
+const { status, events, until } = sessionQueries(() => h);
 
 describe('Claude Code, real, offline', () => {
   it('an untrusted folder is waiting_for_input; the --prompt is held, goes in once trusted through cw send, and its one-word reply is read', { timeout: 150_000 }, async () => {

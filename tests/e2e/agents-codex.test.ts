@@ -3,9 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventRecord, SessionInfo } from '../../src/protocol/index.js';
 import { makeHome, waitFor, type Home } from '../support/harness.js';
-import { agentKit, cwLaunch, type AgentKit } from '../support/agents.js';
+import { agentKit, cwLaunch, sessionQueries, type AgentKit } from '../support/agents.js';
 
 let h: Home;
 let kit: AgentKit;
@@ -19,14 +18,7 @@ afterAll(async () => {
   await kit?.close();
 });
 
-const status = (ref: string): Promise<SessionInfo> => h.json<SessionInfo>(['status', ref]);
-const events = async (ref: string): Promise<EventRecord[]> =>
-  (await h.ok(['events', ref, '--tail', '500', '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as EventRecord);
-const until = (ref: string, pred: (s: SessionInfo) => boolean, what: string, ms = 45_000): Promise<SessionInfo> =>
-  waitFor(async () => {
-    const s = await status(ref);
-    return pred(s) ? s : null;
-  }, what, ms, 100);
+const { status, events, until } = sessionQueries(() => h);
 
 describe('Codex, real, offline', () => {
   it('"Trust this folder? › 1. Trust and continue" holds the --prompt; once trusted through cw send the prompt goes in and its reply is read', { timeout: 150_000 }, async () => {
@@ -56,6 +48,8 @@ describe('Codex, real, offline', () => {
     const s = await until('x2', (x) => x.activity === 'waiting_for_input', 'the approval dialog', 60_000);
     expect(s.activityReason).toMatch(/approv|run the following|dialog|blocked \(permission\)/i);
     expect(existsSync(join(spec.cwd, 'made-by-agent.txt'))).toBe(false);
+    // Codex reports "blocked" (OSC 7501) a moment before it draws the dialog: answer what a person would see.
+    await waitFor(async () => /Press enter to confirm/.test(await h.ok(['screen', 'x2'])), 'the approval dialog drawn', 30_000);
     await h.ok(['send', 'x2', '--key', 'y']);
     await waitFor(() => existsSync(join(spec.cwd, 'made-by-agent.txt')), 'the approved tool to run', 30_000);
     expect((await h.cw(['wait', 'x2', '--until', 'idle', '--timeout', '60'])).code).toBe(0);

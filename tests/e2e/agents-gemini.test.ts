@@ -4,9 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventRecord, SessionInfo } from '../../src/protocol/index.js';
 import { makeHome, waitFor, type Home } from '../support/harness.js';
-import { agentKit, cwLaunch, type AgentKit } from '../support/agents.js';
+import { agentKit, cwLaunch, sessionQueries, type AgentKit } from '../support/agents.js';
 
 let h: Home;
 let kit: AgentKit;
@@ -20,14 +19,7 @@ afterAll(async () => {
   await kit?.close();
 });
 
-const status = (ref: string): Promise<SessionInfo> => h.json<SessionInfo>(['status', ref]);
-const events = async (ref: string): Promise<EventRecord[]> =>
-  (await h.ok(['events', ref, '--tail', '500', '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as EventRecord);
-const until = (ref: string, pred: (s: SessionInfo) => boolean, what: string, ms = 60_000): Promise<SessionInfo> =>
-  waitFor(async () => {
-    const s = await status(ref);
-    return pred(s) ? s : null;
-  }, what, ms, 100);
+const { status, events, until } = sessionQueries(() => h);
 
 describe('Gemini CLI, real, offline', () => {
   it('the trust question holds the --prompt (never typed at the early "Ready" title); trusted through cw send, the prompt goes in and its reply is read', { timeout: 180_000 }, async () => {

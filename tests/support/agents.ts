@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { makeContext, type KitContext, type LaunchSpec } from '../agents/capture.mjs';
 import { startFakeModel } from '../agents/fake-model/server.mjs';
 import type { FakeModel } from '../agents/capture.mjs';
-import type { Home } from './harness.js';
+import type { EventRecord, SessionInfo } from '../../src/protocol/index.js';
+import { waitFor, type Home } from './harness.js';
 
 export interface AgentKit {
   ctx: KitContext;
@@ -33,4 +34,18 @@ export async function agentKit(agent: string): Promise<AgentKit> {
 /** `cw launch --name NAME --dir CWD [extra] -- FILE ARGS` with the agent's environment; returns the result. */
 export function cwLaunch(h: Home, name: string, spec: LaunchSpec, extra: string[] = []): ReturnType<Home['cw']> {
   return h.cw(['launch', '--name', name, '--dir', spec.cwd, ...extra, '--', spec.file, ...spec.args], { env: spec.env, timeoutMs: 60_000 });
+}
+
+/** The questions every agent test asks the daemon about a session. */
+export function sessionQueries(h: () => Home) {
+  const status = (ref: string): Promise<SessionInfo> => h().json<SessionInfo>(['status', ref]);
+  const events = async (ref: string): Promise<EventRecord[]> =>
+    (await h().ok(['events', ref, '--tail', '500', '--json'])).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as EventRecord);
+  /** Polls `cw status` until `pred` holds (agents start in seconds on a loaded 2-core machine). */
+  const until = (ref: string, pred: (s: SessionInfo) => boolean, what: string, ms = 60_000): Promise<SessionInfo> =>
+    waitFor(async () => {
+      const s = await status(ref);
+      return pred(s) ? s : null;
+    }, what, ms, 100);
+  return { status, events, until };
 }

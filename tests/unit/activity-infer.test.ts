@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES, screenFixture } from '../support/fixtures.js';
 import { isAgentKind } from '../../src/daemon/agents/detect.js';
 import { AGENT_KINDS, type AgentKind } from '../../src/daemon/agents/index.js';
 import {
@@ -13,12 +13,9 @@ import {
 } from '../../src/daemon/activity/infer.js';
 import type { ScreenSnapshot } from '../../src/daemon/screen-snapshot.js';
 
-// Fixture format: `key: value` header lines, a `---` line, then the visible rows verbatim.
-// Keys: cols, rows, title, expect, and optionally altScreen, progress (`state;value`), cursor
-// (`x,y`; default: end of the last non-blank row), quietMs (time since the last output; default
-// 5000), foregroundIsShell, note (provenance).
+// Fixture format: tests/support/fixtures.ts. Every screen under tests/fixtures/screens/AGENT/ is scored here.
 
-const FIXTURE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'screens');
+const FIXTURE_ROOT = join(FIXTURES, 'screens');
 const NOW = 1_000_000;
 const DEFAULT_QUIET_MS = 5_000;
 const STATES: readonly Activity[] = ['working', 'idle', 'waiting_for_input'];
@@ -33,34 +30,15 @@ interface Fixture {
 }
 
 function parseFixture(agent: AgentKind, file: string): Fixture {
-  const text = readFileSync(join(FIXTURE_ROOT, agent, file), 'utf8');
-  const sep = text.indexOf('\n---\n');
-  if (sep < 0) throw new Error(`${agent}/${file}: missing --- separator`);
-  const header = new Map<string, string>();
-  for (const line of text.slice(0, sep).split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) header.set(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  const lines = text.slice(sep + 5).replace(/\n$/, '').split('\n');
+  const { header, snapshot } = screenFixture(agent, file);
   const expectState = header.get('expect') as Activity;
   if (!STATES.includes(expectState)) throw new Error(`${agent}/${file}: bad expect ${expectState}`);
   if (!file.startsWith(`${expectState}-`)) throw new Error(`${agent}/${file}: file name must start with the expected state`);
   const quietMs = Number(header.get('quietMs') ?? DEFAULT_QUIET_MS);
-  const progress = header.get('progress');
   const fg = header.get('foregroundIsShell');
-  const screen: ScreenSnapshot = {
-    cols: Number(header.get('cols') ?? 80),
-    rows: Math.max(Number(header.get('rows') ?? 0), lines.length),
-    lines,
-    cursor: parseCursor(header.get('cursor'), lines),
-    title: header.get('title') ?? '',
-    ...(header.get('osc7501') && header.get('osc7501') !== '(none)' ? { appState: header.get('osc7501')! } : {}),
-    altScreen: header.get('altScreen') === 'true',
-    ...(progress ? { progress: { state: Number(progress.split(';')[0]), value: Number(progress.split(';')[1] ?? 0) } } : {}),
-  };
   const input: InferInput = {
     agent,
-    screen,
+    screen: snapshot,
     now: NOW,
     lastOutputAt: NOW - quietMs,
     processAlive: true,
@@ -69,17 +47,6 @@ function parseFixture(agent: AgentKind, file: string): Fixture {
   const captured = /captured from \S+ (\S+)/.exec(header.get('source') ?? '');
   const origin = captured ? `captured ${captured[1]}` : file.includes('-heldout-') ? 'held-out' : 'recorded';
   return { file, agent, expect: expectState, input, origin };
-}
-
-function parseCursor(spec: string | undefined, lines: readonly string[]): { x: number; y: number } {
-  if (spec) {
-    const [x, y] = spec.split(',').map(Number);
-    return { x: x ?? 0, y: y ?? 0 };
-  }
-  for (let y = lines.length - 1; y >= 0; y--) {
-    if (lines[y]!.trim() !== '') return { x: lines[y]!.length, y };
-  }
-  return { x: 0, y: 0 };
 }
 
 function loadFixtures(): Fixture[] {

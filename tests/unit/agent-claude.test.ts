@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claude, claudeTranscriptTurn } from '../../src/daemon/agents/claude.js';
 import { normalizeLine } from '../../src/daemon/agents/screen.js';
+import { screenOf } from '../support/fixtures.js';
 import type { Screen } from '../../src/daemon/agents/types.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -17,22 +18,7 @@ function payload(name: string): unknown {
   return JSON.parse(readFileSync(join(FIXTURES, 'hooks', 'claude', `${name}.json`), 'utf8'));
 }
 
-/** A captured screen as the daemon prepares it (NBSP → space, trailing blanks trimmed). */
-function screen(file: string): Screen {
-  const text = readFileSync(join(FIXTURES, 'screens', 'claude', file), 'utf8');
-  const sep = text.indexOf('\n---\n');
-  const header = new Map(text.slice(0, sep).split('\n').map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()] as const));
-  const lines = text.slice(sep + 5).replace(/\n$/, '').split('\n').map(normalizeLine);
-  const [x, y] = (header.get('cursor') ?? '0,0').split(',').map(Number);
-  return {
-    cols: Number(header.get('cols')),
-    rows: Math.max(Number(header.get('rows')), lines.length),
-    lines,
-    cursor: { x: x ?? 0, y: y ?? 0 },
-    title: header.get('title') ?? '',
-    altScreen: header.get('altScreen') === 'true',
-  };
-}
+const screen = (file: string): Screen => screenOf('claude', file);
 
 // Every payload of one capture run carries the same session and transcript (a rerun of the kit changes them).
 const first = payload('SessionStart') as { session_id: string; transcript_path: string };

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codex, codexHookHash } from '../../src/daemon/agents/codex.js';
 import { normalizeLine } from '../../src/daemon/agents/screen.js';
+import { screenOf } from '../support/fixtures.js';
 import type { Screen } from '../../src/daemon/agents/types.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -17,23 +18,7 @@ function payload(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(FIXTURES, 'hooks', 'codex', `${name}.json`), 'utf8')) as Record<string, unknown>;
 }
 
-/** A captured screen as the daemon prepares it (NBSP → space, trailing blanks trimmed). */
-function screen(file: string): Screen {
-  const text = readFileSync(join(FIXTURES, 'screens', 'codex', file), 'utf8');
-  const sep = text.indexOf('\n---\n');
-  const header = new Map(text.slice(0, sep).split('\n').map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()] as const));
-  const lines = text.slice(sep + 5).replace(/\n$/, '').split('\n').map(normalizeLine);
-  const cursor = header.get('cursor');
-  const [x, y] = cursor ? cursor.split(',').map(Number) : [lines[lines.length - 1]!.length, lines.length - 1];
-  return {
-    cols: Number(header.get('cols')),
-    rows: Math.max(Number(header.get('rows')), lines.length),
-    lines,
-    cursor: { x: x ?? 0, y: y ?? 0 },
-    title: header.get('title') ?? '',
-    altScreen: header.get('altScreen') === 'true',
-  };
-}
+const screen = (file: string): Screen => screenOf('codex', file);
 
 /** A screen from literal rows (overlays captured by hand on 0.171.0). */
 function rows(lines: string[], title = 'Fake task | project'): Screen {

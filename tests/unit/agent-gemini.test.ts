@@ -7,26 +7,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gemini, geminiDefaults, geminiDefaultsAccepted, geminiTranscriptText, GEMINI_HOOK_EVENTS, interpretGemini } from '../../src/daemon/agents/gemini.js';
 import { prepareScreen } from '../../src/daemon/agents/screen.js';
+import { screenOf } from '../support/fixtures.js';
 import type { HookWiringInput, Screen } from '../../src/daemon/agents/types.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const hookPayload = (event: string): Record<string, unknown> => JSON.parse(readFileSync(join(FIXTURES, 'hooks', 'gemini', `${event}.json`), 'utf8')) as Record<string, unknown>;
 const transcript = (name: string): string => readFileSync(join(FIXTURES, 'transcripts', 'gemini', name), 'utf8');
 
-/** A screen fixture as the rules see it (same format as activity-infer.test.ts). */
-function screen(file: string): Screen {
-  const text = readFileSync(join(FIXTURES, 'screens', 'gemini', file), 'utf8');
-  const sep = text.indexOf('\n---\n');
-  const header = new Map(
-    text
-      .slice(0, sep)
-      .split('\n')
-      .map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()] as const),
-  );
-  const lines = text.slice(sep + 5).replace(/\n$/, '').split('\n');
-  const [x, y] = (header.get('cursor') ?? '0,0').split(',').map(Number);
-  return prepareScreen({ cols: Number(header.get('cols')), rows: Math.max(Number(header.get('rows')), lines.length), lines, cursor: { x: x ?? 0, y: y ?? 0 }, title: header.get('title') ?? '', altScreen: false });
-}
+const screen = (file: string): Screen => screenOf('gemini', file);
 
 describe('gemini hooks.interpret on real 0.61.0 payloads', () => {
   const ids = (p: Record<string, unknown>) => ({ conversationId: p.session_id, transcriptPath: p.transcript_path });

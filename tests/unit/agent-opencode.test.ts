@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { opencode, opencodeTranscriptTurn, type OpenCodeMessage } from '../../src/daemon/agents/opencode.js';
 import { normalizeLine } from '../../src/daemon/agents/screen.js';
+import { screenOf } from '../support/fixtures.js';
 import type { Screen } from '../../src/daemon/agents/types.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -29,22 +30,7 @@ function json(...path: string[]): any {
 }
 const payload = (name: string) => json('hooks', 'opencode', `${name}.json`);
 
-/** A captured screen as the daemon prepares it (trailing blanks trimmed). */
-function screen(file: string): Screen {
-  const text = readFileSync(join(FIXTURES, 'screens', 'opencode', file), 'utf8');
-  const sep = text.indexOf('\n---\n');
-  const header = new Map(text.slice(0, sep).split('\n').map((l) => [l.slice(0, l.indexOf(':')).trim(), l.slice(l.indexOf(':') + 1).trim()] as const));
-  const lines = text.slice(sep + 5).replace(/\n$/, '').split('\n').map(normalizeLine);
-  const [x, y] = (header.get('cursor') ?? '0,0').split(',').map(Number);
-  return {
-    cols: Number(header.get('cols')),
-    rows: Math.max(Number(header.get('rows')), lines.length),
-    lines,
-    cursor: { x: x ?? 0, y: y ?? 0 },
-    title: header.get('title') ?? '',
-    altScreen: header.get('altScreen') === 'true',
-  };
-}
+const screen = (file: string): Screen => screenOf('opencode', file);
 
 // Every payload of one capture run carries the same session (a rerun of the kit changes it).
 const SESSION = (payload('session.created') as { properties: { info: { id: string } } }).properties.info.id;
