@@ -1,7 +1,7 @@
 // `cw hook`: what agents' hooks run. It reaches the daemon as the session it runs in (the token), never
 // prints, always exits 0, and never starts a daemon.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventRecord, SessionInfo } from '../../src/protocol/index.js';
 import { makeHome, waitFor, type Home } from '../support/harness.js';
@@ -47,6 +47,14 @@ describe('cw hook', () => {
     } finally {
       await other.cleanup();
     }
+  });
+
+  it("runs the user's own notify after itself (--then), with the same final argument, as Codex would have", async () => {
+    const out = join(h.dir, 'their-notify.out');
+    const payload = '{"type":"agent-turn-complete","thread-id":"t1"}';
+    const r = await h.cw(['hook', 'codex', '--then', JSON.stringify(['sh', '-c', 'printf %s "$1" > "$0"', out]), payload]);
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    await waitFor(() => existsSync(out) && readFileSync(out, 'utf8') === payload, 'their notify to run');
   });
 
   it('refuses the op to anyone but a session: a forged token is refused, not attributed', async () => {

@@ -6,6 +6,7 @@
 // hook's stdout to the model's context), always exits 0 (exit 2 would block a tool or force another turn),
 // never starts a daemon, and gives up after HOOK_DEADLINE_MS.
 import type { Command } from 'commander';
+import { childProcess } from '../../common/builtins.js';
 
 /** The whole hook, from start to exit: an agent that waits on its hooks (Gemini) waits at most this. */
 const HOOK_DEADLINE_MS = 3000;
@@ -28,7 +29,7 @@ export function register(program: Command): void {
           event = undefined;
         }
         const raw = payload ?? (process.stdin.isTTY ? '' : await readStdin());
-        if (o.then) await runTheirs(o.then, payload);
+        if (o.then) runTheirs(o.then, payload);
         if (!process.env.CW_SESSION_TOKEN) return; // not inside a cw session: nothing to tell
         let data: unknown;
         try {
@@ -66,7 +67,7 @@ function readStdin(): Promise<string> {
 }
 
 /** The user's own notify, run as Codex would have: detached, with the same final argument, nobody waiting. */
-async function runTheirs(json: string, payload: string | undefined): Promise<void> {
+function runTheirs(json: string, payload: string | undefined): void {
   let argv: unknown;
   try {
     argv = JSON.parse(json);
@@ -74,9 +75,8 @@ async function runTheirs(json: string, payload: string | undefined): Promise<voi
     return;
   }
   if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string')) return;
-  const { spawn } = await import('node:child_process');
   try {
-    const child = spawn(argv[0] as string, [...(argv.slice(1) as string[]), ...(payload !== undefined ? [payload] : [])], { detached: true, stdio: 'ignore' });
+    const child = childProcess().spawn(argv[0] as string, [...(argv.slice(1) as string[]), ...(payload !== undefined ? [payload] : [])], { detached: true, stdio: 'ignore' });
     child.on('error', () => {});
     child.unref();
   } catch {
