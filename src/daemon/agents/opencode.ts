@@ -11,6 +11,7 @@
 
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import type { AgentProfile, ConversationRef, HookSignal, HookWiring, HookWiringInput, Reading, Reply, Screen } from './types.js';
 import { BRAILLE, findLast, isBlank, lastNonBlank, questionAbove, quote, unbox } from './screen.js';
 import { noReply, screenReply } from './reply.js';
@@ -452,9 +453,8 @@ export function opencodeTranscriptTurn(messages: readonly OpenCodeMessage[]): Re
  */
 async function opencodeTranscriptReply(ref: ConversationRef): Promise<Reply | undefined> {
   const file = ref.transcriptPath ?? join(process.env.XDG_DATA_HOME || join(ref.home, '.local', 'share'), 'opencode', 'opencode.db');
-  let db: { prepare(sql: string): { all(...a: unknown[]): unknown[]; get(...a: unknown[]): unknown }; close(): void } | undefined;
+  let db: Database.Database | undefined;
   try {
-    const { default: Database } = await import('better-sqlite3');
     db = new Database(file, { readonly: true, fileMustExist: true });
     // Without an id from the plugin: this run's newest top-level session in this folder.
     const session =
@@ -473,7 +473,7 @@ async function opencodeTranscriptReply(ref: ConversationRef): Promise<Reply | un
     }
     return opencodeTranscriptTurn(rows.map((r) => ({ info: JSON.parse(r.data) as OpenCodeMessage['info'], parts: byMessage.get(r.id) ?? [] })));
   } catch {
-    return undefined; // no database yet, another layout, or better-sqlite3 unavailable: the screen decides
+    return undefined; // no database yet, or another layout: the screen decides
   } finally {
     db?.close();
   }
