@@ -2,8 +2,8 @@
 // (atrium's captures of 0.86.2).
 
 import type { AgentProfile, Reading, Screen } from './types.js';
-import { BRAILLE, blockAbove, cursorOn, findLast, flatten, indicesWhere, isBlank, isHorizontalRule, lastNonBlank, lastNonBlankIndex, questionAbove, quote, unbox } from './screen.js';
-import { lastBulletBlock, lastNonBlankAt, lastParagraphs, noReply, outputSincePrompt, screenReply } from './reply.js';
+import { cursorOn, flatten, indicesWhere, lastNonBlankIndex, quote } from './screen.js';
+import { lastNonBlankAt, noReply, screenReply } from './reply.js';
 
 export const AIDER = {
   /** confirm_ask: `Add file to the chat? (Y)es/(N)o/(D)on't ask again [Yes]: `, cursor parked after it. */

@@ -9,8 +9,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentProfile, ConversationRef, HookSignal, HookWiring, HookWiringInput, Reading, Reply, Screen } from './types.js';
 import { field, shellCommand } from './hooks.js';
-import { BRAILLE, blockAbove, cursorOn, findLast, flatten, indicesWhere, isBlank, isHorizontalRule, lastNonBlank, lastNonBlankIndex, questionAbove, quote, unbox } from './screen.js';
-import { lastBulletBlock, lastNonBlankAt, lastParagraphs, noReply, outputSincePrompt, screenReply } from './reply.js';
+import { BRAILLE, blockAbove, findLast, flatten, isBlank, isHorizontalRule, lastNonBlank, lastNonBlankIndex, questionAbove, quote, unbox } from './screen.js';
+import { lastBulletBlock, noReply, screenReply } from './reply.js';
 
 /** Spinner glyphs: `· ✢ ✳ ✶ ✻ ✽` (macOS), `*` elsewhere, `●` reduced motion, `✱` seen live. */
 const CLAUDE_GLYPH = `[·✢✳✶✻✽✱✺*●${BRAILLE}◐◓◑◒]`;

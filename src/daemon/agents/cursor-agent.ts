@@ -2,8 +2,8 @@
 // (ccmanager and agent-of-empires test captures).
 
 import type { AgentProfile, Reading, Screen } from './types.js';
-import { BRAILLE, blockAbove, cursorOn, findLast, flatten, indicesWhere, isBlank, isHorizontalRule, lastNonBlank, lastNonBlankIndex, questionAbove, quote, unbox } from './screen.js';
-import { lastBulletBlock, lastNonBlankAt, lastParagraphs, noReply, outputSincePrompt, screenReply } from './reply.js';
+import { BRAILLE, findLast, indicesWhere, lastNonBlank, lastNonBlankIndex, quote } from './screen.js';
+import { lastParagraphs, noReply, screenReply } from './reply.js';
 
 export const CURSOR = {
   followUp: /→ Add a follow-up/,

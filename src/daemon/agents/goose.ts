@@ -2,8 +2,8 @@
 // prompt is well attested, the spinner and permission select are from the binary's strings (unverified live).
 
 import type { AgentProfile, Reading, Screen } from './types.js';
-import { BRAILLE, blockAbove, cursorOn, findLast, flatten, indicesWhere, isBlank, isHorizontalRule, lastNonBlank, lastNonBlankIndex, questionAbove, quote, unbox } from './screen.js';
-import { lastBulletBlock, lastNonBlankAt, lastParagraphs, noReply, outputSincePrompt, screenReply } from './reply.js';
+import { cursorOn, indicesWhere, lastNonBlank, quote } from './screen.js';
+import { lastNonBlankAt, noReply, screenReply } from './reply.js';
 
 export const GOOSE = {
   /** rustyline prompt `( O)> `; some builds use the goose emoji. */

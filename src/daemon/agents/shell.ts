@@ -2,8 +2,8 @@
 // the screen adds a question on the cursor line and the prompt.
 
 import type { AgentProfile, Reading, Screen } from './types.js';
-import { BRAILLE, blockAbove, cursorOn, findLast, flatten, indicesWhere, isBlank, isHorizontalRule, lastNonBlank, lastNonBlankIndex, questionAbove, quote, unbox } from './screen.js';
-import { lastBulletBlock, lastNonBlankAt, lastParagraphs, noReply, outputSincePrompt, screenReply } from './reply.js';
+import { cursorOn, lastNonBlankIndex, quote } from './screen.js';
+import { outputSincePrompt } from './reply.js';
 
 export const SHELL = {
   /** Prompt endings (agent-deck hasShellPrompt) and REPL prompts (`>>> `, `In [3]: `, `irb(main):001> `, `=# `). */
