@@ -31,9 +31,14 @@ export async function agentKit(agent: string): Promise<AgentKit> {
   };
 }
 
-/** `cw launch --name NAME --dir CWD [extra] -- FILE ARGS` with the agent's environment; returns the result. */
+/**
+ * `cw launch --name NAME --dir CWD [extra] -- FILE ARGS` with the agent's environment; returns the result. The
+ * session gets the caller's environment, as from a user's shell; CI sets CI=true, which turns Gemini CLI
+ * (through is-in-ci) into a non-interactive run that refuses an untrusted folder, so it is set to false here,
+ * as in a user's terminal.
+ */
 export function cwLaunch(h: Home, name: string, spec: LaunchSpec, extra: string[] = []): ReturnType<Home['cw']> {
-  return h.cw(['launch', '--name', name, '--dir', spec.cwd, ...extra, '--', spec.file, ...spec.args], { env: spec.env, timeoutMs: 60_000 });
+  return h.cw(['launch', '--name', name, '--dir', spec.cwd, ...extra, '--', spec.file, ...spec.args], { env: { ...spec.env, CI: 'false' }, timeoutMs: 60_000 });
 }
 
 /** The questions every agent test asks the daemon about a session. */
