@@ -9,6 +9,14 @@ import type { Screen } from './screen.js';
 
 /** Least time between two samples of a busy session: enough to see a spinner, cheap for 200 sessions. */
 export const ACTIVITY_SAMPLE_MS = 200;
+/**
+ * Right after cw typed into the session (`cw send`, a launch prompt, a notice), sample this often instead: a
+ * short turn (a 200 ms reply) can start and end between two 200 ms samples and show no activity change at all,
+ * and `cw send x && cw wait x` then waits out its input grace (bench: 6 of 20 such turns were missed).
+ */
+export const ACTIVITY_SAMPLE_AFTER_INPUT_MS = 40;
+/** How long the faster sampling lasts after input. */
+export const ACTIVITY_INPUT_BOOST_MS = 1_500;
 /** Sample a quiet session this often anyway (a shell's foreground job can change without output). */
 export const ACTIVITY_HEARTBEAT_MS = 5000;
 
@@ -69,10 +77,21 @@ export class ActivityMonitor {
     return this._tracker.current();
   }
 
-  /** New output arrived: sample soon (at most every ACTIVITY_SAMPLE_MS). */
+  /** New output arrived: sample soon (at most every ACTIVITY_SAMPLE_MS, faster just after input). */
   noteOutput(): void {
     this._dirty = true;
-    this._schedule(Math.max(Date.now(), this._lastSampleAt + ACTIVITY_SAMPLE_MS));
+    this._schedule(Math.max(Date.now(), this._lastSampleAt + this._interval()));
+  }
+
+  /** cw typed into the session: watch the next moments closely (see ACTIVITY_SAMPLE_AFTER_INPUT_MS). */
+  noteInput(): void {
+    this._boostUntil = Date.now() + ACTIVITY_INPUT_BOOST_MS;
+  }
+
+  private _boostUntil = 0;
+
+  private _interval(): number {
+    return Date.now() < this._boostUntil ? ACTIVITY_SAMPLE_AFTER_INPUT_MS : ACTIVITY_SAMPLE_MS;
   }
 
   /** Samples now and resolves with the settled state (used by `wait` and `send --if-idle`). */
@@ -139,7 +158,7 @@ export class ActivityMonitor {
       const next = [this._tracker.nextCheckAt(), facts.lastOutputAt + QUIET_IDLE_MS + 20, now + ACTIVITY_HEARTBEAT_MS]
         .filter((t): t is number => t !== undefined && t > now)
         .reduce((a, b) => Math.min(a, b), now + ACTIVITY_HEARTBEAT_MS);
-      this._schedule(this._dirty ? now + ACTIVITY_SAMPLE_MS : next);
+      this._schedule(this._dirty ? now + this._interval() : next);
     } catch {
       // The screen worker restarted: try again on the heartbeat.
       this._schedule(Date.now() + ACTIVITY_HEARTBEAT_MS);

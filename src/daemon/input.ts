@@ -17,6 +17,7 @@ export interface TypeRequest {
 
 /** Writes text, Enter and keys into a running session; resolves with the bytes written once all are out. */
 export async function typeInto(session: Session, req: TypeRequest): Promise<{ bytes: number; pasted: boolean }> {
+  session.activity?.noteInput();
   const profile = agentProfile(session.row.agent);
   const text = req.text && req.text.length > 0 ? Buffer.from(req.text) : null;
   let pasted = false;
