@@ -57,6 +57,13 @@ export class ActivityMonitor {
   private _disposed = false;
   /** The hint a disagreement was last recorded for (one event per hook signal, not one per sample). */
   private _disagreedAt = 0;
+  /**
+   * Epoch ms a new turn-over marker appeared (a done line, an interrupt notice: explicit idle evidence whose text
+   * changed). A turn that starts and ends between two samples leaves the state idle, but its done line is new
+   * (`✻ Cooked for 0s · done 8:48 PM`).
+   */
+  turnOverChangedAt = 0;
+  private _lastTurnOver = '';
   /** The latest screen sample, for callers that want to know the terminal's modes (bracketed paste). */
   lastSnapshot: ScreenSnapshot | null = null;
 
@@ -151,6 +158,10 @@ export class ActivityMonitor {
       }
       const before = this._tracker.current();
       const u = this._tracker.update(result, now);
+      if (result.activity === 'idle' && result.explicit && result.reason !== this._lastTurnOver) {
+        this._lastTurnOver = result.reason;
+        this.turnOverChangedAt = now;
+      }
       if (u.changed || u.reason !== before.reason) {
         this._changed({ activity: u.activity, since: u.since, reason: u.reason, previous: before.activity, changed: u.changed });
       }

@@ -26,7 +26,10 @@ export function verdict(s: Session, until: WaitUntil, now = Date.now()): Verdict
   // is a reaction too.
   const hint = s.signals.hint;
   const turnDone = hint?.activity === 'idle' && hint.at > s.lastInputAt && s.signals.turnStartedAt > s.lastInputAt;
-  const pendingInput = s.lastInputAt > since && now - s.lastInputAt < INPUT_GRACE_MS && !turnDone;
+  // So is a new turn-over marker on screen after the input (a done line naming the new turn); the composer
+  // changing (the input's own echo) is not.
+  const newIdleEvidence = a === 'idle' && (s.activity?.turnOverChangedAt ?? 0) > s.lastInputAt;
+  const pendingInput = s.lastInputAt > since && now - s.lastInputAt < INPUT_GRACE_MS && !turnDone && !newIdleEvidence;
   switch (until) {
     case 'working':
       return a === 'working' || promptPending ? 'yes' : 'no';
