@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { AnsiStripper } from '../common/ansi.js';
 import { ClientError } from '../client/errors.js';
 import { keyBytes } from '../client/keys.js';
-import { PEER_PREAMBLE, cleanBody, formatMessage } from '../client/messages-format.js';
+import { PEER_PREAMBLE, formatMessage } from '../client/messages-format.js';
 import { consumeOutput, endError } from '../client/output-stream.js';
 import { isRemote, usage } from '../client/run.js';
 import type { MessageInfo, ScreenResult, SessionInfo } from '../protocol/messages.js';
@@ -273,8 +273,8 @@ export function registerTools(server: McpServer, link: DaemonLink): void {
     async (a) => {
       const t = blockSeconds(a.timeout_seconds, 60);
       const r = (await link.request('request', { to: a.to, body: a.body, timeoutMs: t.ms })) as { request: MessageInfo; reply: MessageInfo };
-      const head = `── ${r.reply.id} · reply to ${r.request.id} from ${r.reply.from} · ${r.reply.createdAt} ──`;
-      return result(framed([`${head}\n${cleanBody(r.reply.body)}\n`]), { request: envelope(r.request), reply: envelope(r.reply) });
+      // The same header and quoted body as the inbox, so the reply cannot fake a second message.
+      return result(framed([formatMessage(r.reply)]), { request: envelope(r.request), reply: envelope(r.reply) });
     },
   );
 

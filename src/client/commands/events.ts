@@ -1,27 +1,31 @@
 // cw events [SESSION...] [-f] [--tail N] [--since ID] [--json]
 import type { Command } from 'commander';
+import { safeLine } from '../../common/terminal-text.js';
 import type { EventRecord, StreamEventOf } from '../../protocol/index.js';
 import { ClientError } from '../errors.js';
 import { parseIntOption, withDaemon } from '../run.js';
 
+/** One human line per event. Reasons, commands and data come from sessions, hooks and peers: escaped and bounded. */
 export function formatEvent(e: EventRecord): string {
   const d = e.data;
+  const f = (v: unknown): string => safeLine(String(v));
   const who = e.sessionId === null ? 'daemon' : `session ${e.sessionId}`;
   let what: string;
   switch (e.type) {
     case 'activity':
-      what = `${String(d.previous ?? '?')} → ${String(d.activity)}${d.reason ? ` (${String(d.reason)})` : ''}`;
+      what = `${f(d.previous ?? '?')} → ${f(d.activity)}${d.reason ? ` (${f(d.reason)})` : ''}`;
       break;
     case 'session.created':
-      what = `launched: ${Array.isArray(d.command) ? d.command.join(' ') : ''}`;
+      what = `launched: ${Array.isArray(d.command) ? f(d.command.join(' ')) : ''}`;
       break;
     case 'session.ended':
-      what = `${String(d.state)}${d.exitCode !== null && d.exitCode !== undefined ? ` (code ${String(d.exitCode)})` : ''}${d.signal ? ` (${String(d.signal)})` : ''}`;
+      what = `${f(d.state)}${d.exitCode !== null && d.exitCode !== undefined ? ` (code ${f(d.exitCode)})` : ''}${d.signal ? ` (${f(d.signal)})` : ''}`;
       break;
     default:
-      what = e.type + (Object.keys(d).length ? ` ${JSON.stringify(d)}` : '');
+      // JSON.stringify escapes C0 controls but not DEL, C1 or bidi overrides: the line is escaped again.
+      what = f(e.type) + (Object.keys(d).length ? ` ${f(JSON.stringify(d))}` : '');
   }
-  return `${e.at}  #${e.id}  ${who}  ${e.type === 'activity' ? 'activity ' : ''}${what}`;
+  return `${f(e.at)}  #${e.id}  ${who}  ${e.type === 'activity' ? 'activity ' : ''}${what}`;
 }
 
 export function register(program: Command): void {

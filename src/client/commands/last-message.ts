@@ -1,5 +1,6 @@
 // cw last-message SESSION [-n N] [--json]
 import type { Command } from 'commander';
+import { safeText } from '../../common/terminal-text.js';
 import type { LastMessageResult } from '../../protocol/index.js';
 import { ClientError } from '../errors.js';
 import { parseIntOption, printJson, withDaemon, writeOut } from '../run.js';
@@ -22,7 +23,8 @@ export function register(program: Command): void {
           return;
         }
         if (!text) throw new ClientError(`the latest reply of session ${r.session} (${r.agent}) is empty`, `look at it with \`cw screen ${r.session}\``);
-        await writeOut(`${text}\n`);
+        // The agent's own words: its controls reach the terminal only as visible escapes (--json is exact).
+        await writeOut(`${safeText(text)}\n`);
       });
     });
 }

@@ -1,5 +1,6 @@
 // cw list [--status running|exited|all] [--tag T] [--activity A] [--json]
 import type { Command } from 'commander';
+import { safeLine } from '../../common/terminal-text.js';
 import type { SessionInfo } from '../../protocol/index.js';
 import { collect, describeState, formatAge, printJson, table, usage, withDaemon } from '../run.js';
 
@@ -40,13 +41,14 @@ export function register(program: Command): void {
         for (const s of r.sessions) {
           rows.push([
             String(s.id),
-            s.name ?? '-',
+            s.name === null ? '-' : safeLine(s.name),
             describeState(s),
             s.state === 'running' ? s.activity : '-',
             formatAge(now - Date.parse(s.createdAt)),
             ...(mail ? [s.unread || s.owes ? `${s.unread ?? 0} new${s.owes ? `, owes ${s.owes}` : ''}` : '-'] : []),
-            cards ? s.command.join(' ').slice(0, 40) : s.command.join(' '),
-            ...(cards ? [s.stateCard ?? ''] : []),
+            // Session-controlled text is escaped and bounded (a 1 MB argument must not flood the table).
+            safeLine(s.command.join(' '), cards ? 40 : undefined),
+            ...(cards ? [safeLine(s.stateCard)] : []),
           ]);
         }
         process.stdout.write(`${table(rows)}\n`);

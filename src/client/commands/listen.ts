@@ -1,5 +1,6 @@
 // cw listen [--json]: stream the messages addressed to you as they arrive.
 import type { Command } from 'commander';
+import { safeLine } from '../../common/terminal-text.js';
 import type { StreamEventOf } from '../../protocol/messages.js';
 import { ClientError } from '../errors.js';
 import { formatMessage } from '../messages-format.js';
@@ -21,7 +22,7 @@ export function register(program: Command): void {
             else if (ev.type === 'end') resolveEnd(ev);
           },
         });
-        say(`[cw] listening for messages to ${(result as { me: string }).me} (Ctrl+C to stop)`);
+        say(`[cw] listening for messages to ${safeLine((result as { me: string }).me)} (Ctrl+C to stop)`);
         const e = await end;
         throw new ClientError(`stopped listening: ${e.message}`);
       });

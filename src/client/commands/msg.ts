@@ -1,8 +1,9 @@
 // cw msg TARGET [TEXT] [--task] [--stdin] [--json] ; cw request TARGET [TEXT] [--timeout S] ; cw reply ID [TEXT]
 import type { Command } from 'commander';
+import { safeLine } from '../../common/terminal-text.js';
 import type { MessageInfo } from '../../protocol/messages.js';
 import { ExitCode } from '../errors.js';
-import { formatMessage } from '../messages-format.js';
+import { cleanBody, formatMessage } from '../messages-format.js';
 import { isRemote, printJson, routeTarget, say, usage, withDaemon, writeOut } from '../run.js';
 
 async function bodyFrom(text: string | undefined, stdin: boolean | undefined): Promise<string> {
@@ -36,7 +37,7 @@ export function register(program: Command): void {
         if (o.json) printJson(r.messages);
         for (const m of r.messages) {
           if (!o.json) process.stdout.write(`${m.id}\n`);
-          say(`${m.kind === 'task' ? 'Task' : 'Message'} ${m.id} to ${m.to}: ${m.state}${m.hint ? ` (${m.hint})` : ''}`);
+          say(`${m.kind === 'task' ? 'Task' : 'Message'} ${m.id} to ${safeLine(m.to)}: ${m.state}${m.hint ? ` (${safeLine(m.hint)})` : ''}`);
         }
       });
     });
@@ -61,7 +62,8 @@ export function register(program: Command): void {
       await withDaemon(async (ch) => {
         const r = (overFleet ? await fleetDeliver('request', target, body, { timeoutMs }) : await ch.request('request', { to, body, timeoutMs })) as { request: MessageInfo; reply: MessageInfo };
         if (o.json) printJson(r);
-        else await writeOut(`${r.reply.body}\n`);
+        // Just the reply, for `$(cw request ...)`; the peer's controls arrive as visible escapes.
+        else await writeOut(`${cleanBody(r.reply.body)}\n`);
         return ExitCode.OK;
       });
     });
@@ -78,7 +80,7 @@ export function register(program: Command): void {
       await withDaemon(async (ch) => {
         const r = (await ch.request('reply', { id, body })) as { message: Sent };
         if (o.json) printJson(r.message);
-        say(`Reply ${r.message.id} to ${r.message.to} (re ${r.message.re})`);
+        say(`Reply ${r.message.id} to ${safeLine(r.message.to)} (re ${safeLine(r.message.re)})`);
       });
     });
 
@@ -99,7 +101,7 @@ export function register(program: Command): void {
           return;
         }
         if (r.messages.length === 0) {
-          say(`no ${o.all ? '' : 'unread '}messages for ${r.me}`);
+          say(`no ${o.all ? '' : 'unread '}messages for ${safeLine(r.me)}`);
           return;
         }
         const { PEER_PREAMBLE } = await import('../messages-format.js');

@@ -1,5 +1,6 @@
 // cw state [show] ; cw state set TEXT [--session S] ; cw state clear
 import type { Command } from 'commander';
+import { safeLine } from '../../common/terminal-text.js';
 import type { SessionInfo } from '../../protocol/messages.js';
 import { printJson, say, withDaemon } from '../run.js';
 
@@ -12,8 +13,8 @@ export function register(program: Command): void {
       await withDaemon(async (ch) => {
         const r = (await ch.request('whoami', {})) as { kind: string; session?: SessionInfo; label?: string };
         if (o.json) printJson(r);
-        else if (r.session) process.stdout.write(`${r.session.stateCard ?? '(no state card)'}\n`);
-        else say(`you are ${r.label} (not a session): use \`cw state set --session NAME TEXT\``);
+        else if (r.session) process.stdout.write(`${r.session.stateCard ? safeLine(r.session.stateCard) : '(no state card)'}\n`);
+        else say(`you are ${safeLine(r.label)} (not a session): use \`cw state set --session NAME TEXT\``);
       });
     });
   for (const [name, clear] of [['set', false], ['clear', true]] as const) {
@@ -27,7 +28,7 @@ export function register(program: Command): void {
         await withDaemon(async (ch) => {
           const r = (await ch.request('state-set', { card: text, ...(o.session ? { session: o.session } : {}) })) as { session: SessionInfo };
           if (o.json) printJson(r.session);
-          say(`State card of session ${r.session.id}: ${r.session.stateCard ?? '(cleared)'}`);
+          say(`State card of session ${r.session.id}: ${r.session.stateCard ? safeLine(r.session.stateCard) : '(cleared)'}`);
         });
       });
   }

@@ -1,5 +1,6 @@
 // cw status SESSION [--json]
 import type { Command } from 'commander';
+import { safeLine } from '../../common/terminal-text.js';
 import type { MessageInfo, SessionInfo } from '../../protocol/index.js';
 import { describeState, formatAge, printJson, withDaemon } from '../run.js';
 
@@ -20,19 +21,20 @@ export function register(program: Command): void {
         const now = Date.now();
         const activity =
           s.state === 'running'
-            ? `${s.activity}${s.activitySince ? ` since ${formatAge(now - Date.parse(s.activitySince))}` : ''}${s.activityReason ? ` (${s.activityReason})` : ''}`
+            ? `${s.activity}${s.activitySince ? ` since ${formatAge(now - Date.parse(s.activitySince))}` : ''}${s.activityReason ? ` (${safeLine(s.activityReason)})` : ''}`
             : '-';
         const lines: [string, string][] = [
           ['id', String(s.id)],
-          ['name', s.name ?? '-'],
-          ['command', s.command.join(' ')],
-          ['cwd', s.cwd],
+          // Everything a session (or whoever launched it) controls is escaped and bounded: see terminal-text.ts.
+          ['name', s.name === null ? '-' : safeLine(s.name)],
+          ['command', safeLine(s.command.join(' '))],
+          ['cwd', safeLine(s.cwd)],
           ['state', describeState(s)],
           ['activity', activity],
-          ['agent', s.agent],
-          ...(s.hooks ? ([['hooks', s.hooks]] as [string, string][]) : []),
-          ...(s.conversationId ? ([['conversation', s.conversationId]] as [string, string][]) : []),
-          ...(s.prompt ? ([['prompt', `${s.prompt.state}${s.prompt.detail ? ` (${s.prompt.detail})` : ''} since ${formatAge(now - Date.parse(s.prompt.since))}`]] as [string, string][]) : []),
+          ['agent', safeLine(s.agent)],
+          ...(s.hooks ? ([['hooks', safeLine(s.hooks)]] as [string, string][]) : []),
+          ...(s.conversationId ? ([['conversation', safeLine(s.conversationId)]] as [string, string][]) : []),
+          ...(s.prompt ? ([['prompt', `${s.prompt.state}${s.prompt.detail ? ` (${safeLine(s.prompt.detail)})` : ''} since ${formatAge(now - Date.parse(s.prompt.since))}`]] as [string, string][]) : []),
           ['pid', s.pid === null ? '-' : String(s.pid)],
           ['created', `${s.createdAt} (${formatAge(now - Date.parse(s.createdAt))} ago)`],
           ['ended', s.endedAt ?? '-'],
@@ -40,13 +42,13 @@ export function register(program: Command): void {
           ['clients', String(s.clients)],
           ['output', `${s.outputBytes} bytes`],
           ['last output', s.lastOutputAt ? `${s.lastOutputAt} (idle ${s.idleSeconds}s)` : '-'],
-          ['tags', s.tags.join(', ') || '-'],
-          ['state card', s.stateCard ?? '-'],
+          ['tags', safeLine(s.tags.join(', ')) || '-'],
+          ['state card', s.stateCard ? safeLine(s.stateCard) : '-'],
           ['messages', `${s.unread ?? 0} unread`],
         ];
-        for (const m of r.owes) lines.push(['owes', `${m.id} ${m.kind} from ${m.from} (${m.workState})`]);
-        for (const m of r.waitsOn) lines.push(['waits on', `${m.id} ${m.kind} to ${m.to} (${m.workState})`]);
-        if (r.logError) lines.push(['log', r.logError]);
+        for (const m of r.owes) lines.push(['owes', `${m.id} ${m.kind} from ${safeLine(m.from)} (${m.workState})`]);
+        for (const m of r.waitsOn) lines.push(['waits on', `${m.id} ${m.kind} to ${safeLine(m.to)} (${m.workState})`]);
+        if (r.logError) lines.push(['log', safeLine(r.logError)]);
         process.stdout.write(lines.map(([k, v]) => `${k.padEnd(12)} ${v}`).join('\n') + '\n');
       });
     });

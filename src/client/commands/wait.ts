@@ -1,5 +1,6 @@
 // cw wait SESSION... [--until idle|working|waiting|exit|not-working] [--any|--all] [--tag T] [--timeout S] [--json]
 import type { Command } from 'commander';
+import { safeLine } from '../../common/terminal-text.js';
 import type { SessionInfo } from '../../protocol/index.js';
 import { ClientError, ExitCode } from '../errors.js';
 import { collect, describeState, printJson, say, usage, withDaemon } from '../run.js';
@@ -8,7 +9,7 @@ const UNTIL = ['idle', 'working', 'waiting', 'exit', 'not-working'];
 
 export function describeActivity(s: SessionInfo): string {
   if (s.state !== 'running') return describeState(s);
-  return `${s.activity}${s.activityReason ? ` (${s.activityReason})` : ''}`;
+  return `${s.activity}${s.activityReason ? ` (${safeLine(s.activityReason)})` : ''}`;
 }
 
 export function register(program: Command): void {

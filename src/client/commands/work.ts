@@ -1,13 +1,11 @@
 // cw work [--json] ; cw work done ID RESULT ; cw work block ID REASON
 import type { Command } from 'commander';
 import type { MessageInfo } from '../../protocol/messages.js';
-import { cleanBody } from '../messages-format.js';
+import { safeLine } from '../../common/terminal-text.js';
 import { printJson, say, table, withDaemon } from '../run.js';
 
-const oneLine = (s: string, n = 60): string => {
-  const t = cleanBody(s).replace(/\s+/g, ' ').trim();
-  return [...t].length > n ? `${[...t].slice(0, n - 1).join('')}…` : t;
-};
+/** A peer's text on one table row: whitespace runs folded, controls escaped, cut to n characters. */
+const oneLine = (s: string, n = 60): string => safeLine(s.replace(/[ \t\n]+/g, ' ').trim(), n);
 
 export function register(program: Command): void {
   const work = program
@@ -26,7 +24,7 @@ export function register(program: Command): void {
           return;
         }
         const rows = [['ID', 'KIND', 'STATE', 'FROM', 'TO', 'TEXT']];
-        for (const m of [...r.owes, ...r.waitsOn]) rows.push([m.id, m.kind, m.workState ?? '-', m.from, m.to, oneLine(m.body)]);
+        for (const m of [...r.owes, ...r.waitsOn]) rows.push([m.id, m.kind, m.workState ?? '-', safeLine(m.from, 64), safeLine(m.to, 64), oneLine(m.body)]);
         process.stdout.write(`${table(rows)}\n`);
       });
     });
@@ -42,7 +40,7 @@ export function register(program: Command): void {
         await withDaemon(async (ch) => {
           const r = (await ch.request('work-close', { id, state: state === 'done' ? 'done' : 'blocked', text })) as { message: MessageInfo };
           if (o.json) printJson(r.message);
-          say(`${r.message.id} ${r.message.workState}; ${r.message.from} is told`);
+          say(`${r.message.id} ${r.message.workState}; ${safeLine(r.message.from)} is told`);
         });
       });
   }
