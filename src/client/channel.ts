@@ -58,9 +58,15 @@ export class Channel {
   private _closedWith: Error | null = null;
   private _helloResolve!: (h: Hello) => void;
   private _helloReject!: (e: Error) => void;
-  /** The daemon's hello; requests are sent at once (pipelined) but replies are trusted only after it. */
+  /** The daemon's hello; requests made before it are held and sent right after it. */
   readonly hello: Promise<Hello>;
   private readonly _closeListeners: ((err: Error) => void)[] = [];
+  /**
+   * Frames written before the daemon's hello arrived. Nothing leaves before it: our hello carries the session
+   * token and requests carry secrets (a launch's environment), so they go only to a peer that has spoken first as
+   * a daemon of our protocol (a socket's owner is checked before connecting: connect.ts).
+   */
+  private _held: Uint8Array[] | null = [];
 
   private readonly _mismatchHint: string;
 
@@ -76,7 +82,7 @@ export class Channel {
     // Avoid an unhandled rejection when nobody awaits the hello (the requests fail with the same error).
     this.hello.catch(() => {});
     this._mismatchHint = who.mismatchHint ?? 'run `cw stop` to stop the old daemon; the next command starts a matching one';
-    _t.write(
+    this._send(
       encodeControl(FrameType.HELLO, {
         protocol: PROTOCOL_VERSION,
         version: VERSION,
@@ -105,7 +111,14 @@ export class Channel {
               );
               return;
             }
+            if (h.role !== undefined && h.role !== 'daemon') {
+              this._fail(new ClientError(`the peer is not a cw daemon (it says it is ${JSON.stringify(h.role)})`, 'check the socket or server address'));
+              return;
+            }
             this._helloResolve(h);
+            const held = this._held ?? [];
+            this._held = null;
+            for (const b of held) this._t.write(b);
             break;
           }
           case FrameType.RESPONSE: {
@@ -162,6 +175,7 @@ export class Channel {
   private _fail(err: Error): void {
     if (this._closedWith) return;
     this._closedWith = err;
+    this._held = null;
     this._helloReject(err);
     for (const p of this._pending.values()) p.reject(err);
     this._pending.clear();
@@ -181,7 +195,7 @@ export class Channel {
     const id = this._nextId++;
     if (stream) this._streams.set(id, stream);
     const p = new Promise<unknown>((resolve, reject) => this._pending.set(id, { resolve, reject }));
-    this._t.write(encodeControl(FrameType.REQUEST, { id, op, args: args as Record<string, unknown> }));
+    this._send(encodeControl(FrameType.REQUEST, { id, op, args: args as Record<string, unknown> }));
     this._updateRef();
     return p.then(async (v) => {
       await this.hello;
@@ -199,12 +213,17 @@ export class Channel {
   input(stream: number, bytes: Uint8Array): void {
     if (this._closedWith) return;
     for (let off = 0; off < bytes.length; off += STREAM_FRAME_MAX_BYTES) {
-      this._t.write(encodeStreamFrame(FrameType.INPUT, stream, bytes.subarray(off, off + STREAM_FRAME_MAX_BYTES)));
+      this._send(encodeStreamFrame(FrameType.INPUT, stream, bytes.subarray(off, off + STREAM_FRAME_MAX_BYTES)));
     }
   }
 
   ack(stream: number, bytes: number): void {
-    if (!this._closedWith) this._t.write(encodeAck(stream, bytes));
+    if (!this._closedWith) this._send(encodeAck(stream, bytes));
+  }
+
+  private _send(bytes: Uint8Array): void {
+    if (this._held) this._held.push(bytes);
+    else this._t.write(bytes);
   }
 
   /** Keeps the process alive only while something is pending. */

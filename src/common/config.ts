@@ -1,11 +1,11 @@
 // ~/.codewire/config.toml: the daemon's settings, validated strictly (a typo is an error that names the key).
 // Environment variables override the file: CODEWIRE_LISTEN, CODEWIRE_TOKEN.
 // `[nats]` and `[fleet]` join the daemon to a fleet (src/daemon/fleet); `cw fleet` reads `[nats]` too.
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import * as z from 'zod/mini';
+import { readPrivateFile } from './paths.js';
 
 const DaemonSection = z.strictObject({
   /** "9100" (loopback), "127.0.0.1:9100", "0.0.0.0:9100", "[::]:9100". */
@@ -98,9 +98,10 @@ export function loadDaemonConfig(home: string, env: NodeJS.ProcessEnv = process.
   const file = join(home, 'config.toml');
   let text: string | null = null;
   try {
-    text = readFileSync(file, 'utf8');
+    // Never through a symlink: a planted config.toml could name a listen address (paths.ts checks the home).
+    text = readPrivateFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const out: DaemonConfig = {};
   if (text !== null) {

@@ -1,7 +1,7 @@
 // The token that remote clients present (Authorization: Bearer). One per CODEWIRE_HOME, in `token` (0600).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crypto } from './builtins.js';
+import { readPrivateFile, writePrivateFile } from './paths.js';
 
 /** 32 random bytes: guessing is hopeless, and it stays short enough to paste. */
 const TOKEN_BYTES = 32;
@@ -11,20 +11,15 @@ export function tokenPath(home: string): string {
 }
 
 export function readToken(home: string): string | null {
-  try {
-    const t = readFileSync(tokenPath(home), 'utf8').trim();
-    return t.length > 0 ? t : null;
-  } catch {
-    return null; // no token yet
-  }
+  // Never through a symlink (a planted one is refused: paths.ts); a missing file: no token yet.
+  const t = readPrivateFile(tokenPath(home))?.trim();
+  return t ? t : null;
 }
 
 /** Writes a new token atomically (0600) and returns it. */
 export function writeNewToken(home: string): string {
   const token = crypto().randomBytes(TOKEN_BYTES).toString('base64url');
-  const tmp = `${tokenPath(home)}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
-  renameSync(tmp, tokenPath(home));
+  writePrivateFile(tokenPath(home), `${token}\n`);
   return token;
 }
 

@@ -1,5 +1,6 @@
 // The daemon's diagnostics log: one line per event, appended to daemon.log (stderr too when in the foreground).
-import { appendFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { APPEND_NOFOLLOW } from '../common/paths.js';
 
 export class Logger {
   constructor(
@@ -10,7 +11,13 @@ export class Logger {
   private _write(level: string, msg: string): void {
     const line = `${new Date().toISOString()} ${level} ${msg}\n`;
     try {
-      appendFileSync(this._file, line);
+      // Created 0600, and never through a symlink someone put in its place (the home is checked at start only).
+      const fd = openSync(this._file, APPEND_NOFOLLOW, 0o600);
+      try {
+        writeSync(fd, line);
+      } finally {
+        closeSync(fd);
+      }
     } catch {
       // A full disk must not take the daemon down because of its own diagnostics.
     }

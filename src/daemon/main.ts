@@ -1,9 +1,9 @@
 // The daemon: one per CODEWIRE_HOME. Owns every session; serves the frame protocol on a Unix socket.
-import { chmodSync, existsSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, lstatSync, openSync, rmdirSync, rmSync, unlinkSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { daemonLockName, ensurePrivateDir, resolvePaths, type Paths } from '../common/paths.js';
+import { checkHome, daemonLockName, ensurePrivateDir, prepareSocketDir, resolvePaths, writePrivateFile, type Paths } from '../common/paths.js';
 import { VERSION } from '../common/version.js';
 import { Connection } from './connection.js';
 import { createHandler } from './handlers.js';
@@ -30,30 +30,64 @@ export interface DaemonOptions {
   tlsKey?: string;
 }
 
-/** Takes the one-daemon lock: a Linux abstract socket, released by the kernel however the daemon dies. */
+/**
+ * How often the daemon checks that its socket path is still its own socket (removed by hand, by a /tmp cleaner, or
+ * replaced): it listens again, so a running daemon is never orphaned (tmux does this on SIGUSR1, which we also take).
+ */
+const SOCKET_CHECK_MS = 5_000;
+
+/**
+ * Takes the one-daemon lock: a Linux abstract socket, released by the kernel however the daemon dies. Whoever
+ * connects to it is told this daemon's pid: a client that finds no socket but a lock holder with daemon.pid's pid
+ * knows the socket was removed (and sends SIGUSR1) instead of waiting for a daemon that will never start.
+ */
 function takeLock(home: string): Promise<Server | null> {
   return new Promise((resolve, reject) => {
-    const lock = createServer();
+    const lock = createServer((c) => {
+      c.on('error', () => {}); // a prober that hung up first: nothing to tell
+      c.end(`${process.pid}\n`);
+    });
     lock.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(null) : reject(err)));
     lock.listen(daemonLockName(home), () => resolve(lock));
   });
 }
 
+/** Listens on a Unix socket created 0600 from the start (the bind happens inside listen(), under this umask), not chmodded after. */
 function listen(server: Server, path: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
+    const umask = process.umask(0o177);
+    try {
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(umask);
+    }
   });
 }
 
+/** Which file a path is now (device and inode), to tell our socket from a replacement; null when none. */
+function fileId(path: string): string | null {
+  try {
+    const st = lstatSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null; // gone
+  }
+}
+
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
-  const paths = resolvePaths();
+  let paths: Paths;
   let config: DaemonConfig;
   let listenAt: ListenAddress | null = null;
   try {
+    // The home first: another user's, or one others can write to, or planted files in it, are refused before
+    // anything in it is read (config.toml, token) or written (daemon.log, sessions).
+    paths = resolvePaths();
+    checkHome(paths.home, { create: true });
+    ensurePrivateDir(paths.sessionsDir);
     // Settings are checked before anything starts, so a typo is one clear line, not a half-started daemon.
     logRotateBytes();
     config = loadDaemonConfig(paths.home);
@@ -66,8 +100,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     process.stderr.write(`cw daemon: ${(err as Error).message}\n`);
     return 1;
   }
-  ensurePrivateDir(paths.home);
-  ensurePrivateDir(paths.sessionsDir);
   const log = new Logger(paths.daemonLog, opts.foreground);
   const lock = await takeLock(paths.home);
   if (!lock) {
@@ -76,14 +108,29 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   }
   lock.unref();
 
-  if (paths.socketFallback) {
-    ensurePrivateDir(dirname(paths.socket));
-    log.info(`home path is too long for a Unix socket; listening on ${paths.socket} instead`);
+  let store: Store;
+  let step = 'socket';
+  try {
+    if (paths.socketFallback) {
+      prepareSocketDir(paths);
+      log.info(`home path is too long for a Unix socket; listening on ${paths.socket} instead`);
+    }
+    // We hold the lock, so any socket file left is stale (a daemon that was killed).
+    rmSync(paths.socket, { force: true });
+    step = 'database';
+    // 0600 from the start (SQLite gives its -wal and -shm files the database's mode); an older home's are tightened.
+    closeSync(openSync(paths.db, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600));
+    for (const f of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+    store = new Store(paths.db);
+  } catch (err) {
+    // One line on stderr (daemon.log for an autostarted daemon), which the client that started us prints at once.
+    const what = (err as Error).message.split('\n')[0] ?? '';
+    const line = step === 'database' ? `cannot open the state database ${paths.db}: ${what}` : what;
+    log.error(line);
+    process.stderr.write(`cw daemon: ${line}\n`);
+    lock.close();
+    return 1;
   }
-  // We hold the lock, so any socket file left is stale (a daemon that was killed).
-  if (existsSync(paths.socket)) unlinkSync(paths.socket);
-
-  const store = new Store(paths.db);
   const screens = new ScreenHost(join(dirname(fileURLToPath(import.meta.url)), 'screen-worker.js'), (m) => log.error(m), (m) => log.info(m));
   const registry = new Registry(paths, store, screens, log, { agentHooks: config.agentHooks ?? true });
 
@@ -99,6 +146,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     stopping = true;
     log.info(`stopping (${why}); ${registry.running().length} running sessions get SIGHUP`);
     await fleet?.stop();
+    clearInterval(socketCheck);
     server.close();
     for (const w of wsServers) w.server.close();
     for (const s of registry.running()) s.kill();
@@ -117,10 +165,21 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     registry.dispose();
     store.close();
     await screens.dispose();
-    try {
-      unlinkSync(paths.socket);
-    } catch {
-      // already gone
+    // Only our own socket: a path now taken by something else is not ours to remove.
+    if (fileId(paths.socket) === socketId) {
+      try {
+        unlinkSync(paths.socket);
+      } catch {
+        // already gone
+      }
+    }
+    // A private directory made for the socket under /tmp goes with it (rmdir: only when empty; never XDG_RUNTIME_DIR).
+    if (paths.socketFallback && dirname(paths.socket) !== process.env.XDG_RUNTIME_DIR) {
+      try {
+        rmdirSync(dirname(paths.socket));
+      } catch {
+        // not empty or already gone: left as it is
+      }
     }
     rmSync(paths.pidFile, { force: true });
     lock.close();
@@ -136,21 +195,65 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     connections.add(conn);
     return conn;
   };
-  const server = createServer((socket) => {
-    const conn = accept(new SocketTransport(socket));
-    socket.on('data', (chunk) => conn.receive(chunk));
-    socket.on('close', () => conn.handleTransportClosed());
-    // A peer that vanished mid-write (EPIPE, ECONNRESET): 'close' follows and cleans up.
-    socket.on('error', () => {});
-  });
+  const makeServer = (): Server =>
+    createServer((socket) => {
+      const conn = accept(new SocketTransport(socket));
+      socket.on('data', (chunk) => conn.receive(chunk));
+      socket.on('close', () => conn.handleTransportClosed());
+      // A peer that vanished mid-write (EPIPE, ECONNRESET): 'close' follows and cleans up.
+      socket.on('error', () => {});
+    });
+  let server = makeServer();
 
   await listen(server, paths.socket);
+  let socketId = fileId(paths.socket);
+  /**
+   * Listens again when the socket path is no longer our socket (removed, or its /tmp directory cleaned away).
+   * Connections already open stay; closing the old listener unlinks whatever is at its path (libuv), so it is
+   * closed before the new one binds.
+   */
+  let relistening = false;
+  const ensureSocket = async (why: string): Promise<void> => {
+    if (stopping || relistening) return;
+    if (socketId !== null && fileId(paths.socket) === socketId) return;
+    relistening = true;
+    try {
+      const before = paths.socket;
+      if (paths.socketFallback) prepareSocketDir(paths);
+      log.warn(`socket ${before} is gone or not ours any more (${why}); listening on ${paths.socket} again`);
+      server.close();
+      rmSync(paths.socket, { force: true });
+      const next = makeServer();
+      await listen(next, paths.socket);
+      if (stopping) {
+        next.close(); // stopped while we listened again: stop() closed the old listener only
+        return;
+      }
+      server = next;
+      socketId = fileId(paths.socket);
+    } catch (err) {
+      log.error(`cannot listen on ${paths.socket} again: ${(err as Error).message}`);
+    } finally {
+      relistening = false;
+    }
+  };
+  const socketCheck = setInterval(() => void ensureSocket('periodic check'), SOCKET_CHECK_MS);
+  socketCheck.unref();
   /** WebSocket listeners (for `--server` clients and the dashboard): the configured one, or one made on demand. */
   const wsServers: { server: WsServer; url: string }[] = [];
   const startWs = async (address: ListenAddress, tls: { cert: string; key: string } | null): Promise<{ server: WsServer; url: string }> => {
     const token = ensureToken(paths.home);
     // Re-read on every upgrade so `cw token --rotate` applies at once; CODEWIRE_TOKEN pins it.
-    const currentToken = (): string => (process.env.CODEWIRE_TOKEN ? token : (readToken(paths.home) ?? token));
+    const currentToken = (): string => {
+      if (process.env.CODEWIRE_TOKEN) return token;
+      try {
+        return readToken(paths.home) ?? token;
+      } catch (err) {
+        // The file became a symlink or another user's: never trusted; the token checked at start stays in force.
+        log.warn(`${(err as Error).message}; keeping the token read at start`);
+        return token;
+      }
+    };
     const server = new WsServer({
       address,
       ...(tls ? { tlsCert: tls.cert, tlsKey: tls.key } : {}),
@@ -190,13 +293,16 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   ensureListener = async (): Promise<{ server: WsServer; url: string }> =>
     wsServers[0] ?? (starting ??= startWs({ host: '127.0.0.1', port: 0 }, null).finally(() => (starting = null)));
   chmodSync(paths.socket, 0o600);
-  writeFileSync(paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+  writePrivateFile(paths.pidFile, `${process.pid}\n`);
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);
   // Fleet: join NATS when configured (loaded only then); it serves requests through this daemon's socket.
   if (config.nats && !stopping) fleet = (await import('./fleet/index.js')).startFleet({ config, socketPath: paths.socket, log, listenerUrl: () => (listenAt ? (wsServers[0]?.url ?? null) : null) });
 
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // As tmux: SIGUSR1 makes the daemon listen again when its socket was removed (clients send it when they find
+  // the lock held by daemon.pid's process but no socket). The listener also keeps Node's debugger off that signal.
+  process.on('SIGUSR1', () => void ensureSocket('SIGUSR1'));
   // Detached from any terminal: a hangup means nothing to us.
   process.on('SIGHUP', () => {});
   process.on('uncaughtException', (err) => log.error(`uncaught: ${err.stack ?? err.message}`));

@@ -63,7 +63,7 @@ describe('full disk', () => {
     const dir = `/tmp/cwfull-${process.pid}-${mounts.length}`;
     mkdirSync(dir, { recursive: true });
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'ignore' });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', dir], { stdio: 'ignore' });
     } catch {
       rmSync(dir, { recursive: true, force: true });
       return null;

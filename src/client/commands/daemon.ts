@@ -85,6 +85,17 @@ export function register(program: Command): void {
             say('No daemon is running');
             return;
           }
+          // By code: ClientError's instanceof matches any ClientError, whatever the subclass.
+          if (err instanceof ClientError && err.code === 'orphaned' && typeof (err as { pid?: unknown }).pid === 'number') {
+            const pid = (err as unknown as { pid: number }).pid;
+            // Its socket is gone and SIGUSR1 did not bring it back: it holds the lock and is daemon.pid's process
+            // (checked by connectLocal), so it is stopped by signal; it ends its sessions as on `cw stop`.
+            process.kill(pid, 'SIGTERM');
+            await waitForExit(pid, DAEMON_EXIT_TIMEOUT_MS);
+            if (o.json) printJson({ stopped: true, pid, socketLost: true });
+            say(`Daemon stopped (pid ${pid}); its socket was gone`);
+            return;
+          }
           throw err;
         }
         const { channel, socket } = conn;
