@@ -101,7 +101,14 @@ export async function main(argv: string[]): Promise<void> {
   const only = word === null ? undefined : COMMANDS.find(([words]) => words.includes(word));
   for (const [, reg] of only ? [only] : COMMANDS) reg(program);
   for (const c of program.commands) c.exitOverride();
-  program.hook('preAction', () => setGlobalOptions(program.opts<{ server?: string; token?: string }>()));
+  program.hook('preAction', (_, action) => {
+    setGlobalOptions(program.opts<{ server?: string; token?: string }>());
+    // Any process's argv is readable by every local user (ps, /proc/PID/cmdline): say so, once, and where a
+    // token is safe instead. The global option and a command's own (`server add`, `fleet attach`) alike.
+    if (action.optsWithGlobals<{ token?: string }>().token !== undefined) {
+      process.stderr.write('cw: warning: a token given with --token is visible to every local user (ps); set CODEWIRE_TOKEN in the environment instead\n');
+    }
+  });
   try {
     await program.parseAsync(argv);
   } catch (err) {

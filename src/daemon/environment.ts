@@ -28,8 +28,12 @@ export function chooseTerm(clientTerm: string | undefined): string {
  * Variables that leak a parent's identity: a parent Claude Code's (they silently turn off a child Claude's
  * transcript and hooks' session registry), a parent cw session's, tmux's. The user's own configuration of the
  * same families (CLAUDE_CODE_USE_BEDROCK, CLAUDE_CODE_MAX_OUTPUT_TOKENS, CW_ variables of their own) is kept.
+ * CODEWIRE_TOKEN is a credential, not an identity: a daemon started with it (the listener's token) would hand
+ * it to every session launched remotely or from the dashboard, where an agent may print it into a transcript
+ * or send it to its model. It is never inherited; `--env CODEWIRE_TOKEN=...` still passes one on purpose.
  */
 function isLeakyVar(name: string): boolean {
+  if (name === 'CODEWIRE_TOKEN') return true;
   if (name === 'CLAUDECODE' || name === 'CLAUDE_PID' || name === 'CLAUDE_EFFORT' || name === 'CLAUDE_AGENT_SDK_VERSION') return true;
   if (name.startsWith('CLAUDE_CODE_')) return !/^CLAUDE_CODE_(?:USE_|MAX_|DISABLE_|ENABLE_|SKIP_|API_KEY|OAUTH_TOKEN|SUBAGENT_MODEL|SHELL|IDE_|EXTRA_BODY|GIT_BASH_PATH|CLIENT_)/.test(name);
   return name.startsWith('CW_SESSION_') || name === 'TMUX' || name === 'TMUX_PANE';

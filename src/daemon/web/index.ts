@@ -51,6 +51,21 @@ export function webEnabled(site: Site): boolean {
   return site.loopback || site.tls;
 }
 
+/**
+ * The WebSocket origins the page may connect to, besides 'self' (which CSP 3 extends to ws:/wss: on the same
+ * host and port, but older browsers do not): the names this listener is reached by, from its configuration,
+ * never from the request. A TLS listener off loopback accepts any Host, so reflecting it would let a crafted
+ * Host header (`x; script-src *`) write directives into the policy.
+ */
+export function connectSources(site: Site, node: string): string {
+  const scheme = site.tls ? 'wss' : 'ws';
+  const hostPort = (h: string): string => `${h.includes(':') ? `[${h}]` : h}:${site.port}`;
+  const names = site.loopback ? ['127.0.0.1', 'localhost', '::1', site.host] : site.host === '0.0.0.0' || site.host === '::' ? [node] : [site.host];
+  // A host name from the machine (a wildcard listener's) goes in only if it is a plain DNS name.
+  const safe = names.filter((h) => /^[a-zA-Z0-9.-]+$/.test(h) || /^[0-9a-fA-F:.]+$/.test(h));
+  return [...new Set(safe.map((h) => ` ${scheme}://${hostPort(h.toLowerCase())}`))].join('');
+}
+
 const escapeAttr = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Attaches the dashboard's HTTP handler and cookie authorisation to a listener (now or before it listens). */
@@ -128,9 +143,7 @@ export function attachWeb(server: WsServer, o: WebOptions): void {
       sendText(res, 404, 'not found\n');
       return true;
     }
-    const scheme = site.tls ? 'wss' : 'ws';
-    const csp = ` ${scheme}://${(req.headers.host ?? '').toLowerCase()}`;
-    const served = serveFile(req, res, file, csp, (html) =>
+    const served = serveFile(req, res, file, connectSources(site, node), (html) =>
       html.replace('%CW_NODE%', escapeAttr(node)).replace('%CW_VERSION%', escapeAttr(VERSION)),
     );
     if (!served) {
