@@ -12,7 +12,7 @@ import { readyToType, typeInto } from './input.js';
 import { holdPrompt, type PromptOutcome } from './prompts.js';
 import { waitFor } from './waiting.js';
 import { agentProfile } from './agents/index.js';
-import { SCREEN_SCROLLBACK_LINES, STATE_CARD_MAX_CHARS } from './limits.js';
+import { INPUT_QUEUE_MAX_BYTES, SCREEN_SCROLLBACK_LINES, STATE_CARD_MAX_CHARS } from './limits.js';
 import { normalizeLine } from './agents/screen.js';
 import type { Reply } from './agents/types.js';
 import { parseMessageId, view, type Identity, type Mailbox } from './mailbox.js';
@@ -125,6 +125,16 @@ export function createHandler(ctx: DaemonContext) {
       if (a.ifIdle) {
         const r = await readyToType(s, 'send-if-idle');
         if (!r.ready) throw new CwError(ErrorCode.REFUSED, `session ${s.id} is not at its ready prompt: ${r.why}; nothing sent`, `drop --if-idle to send anyway, or \`cw wait ${s.id}\` first`);
+      }
+      // All or nothing: into a program that has left too much input unread, nothing is typed and the sender is
+      // told (the bracketed-paste markers and the Enter are counted too).
+      const need = (a.text?.length ?? 0) + 12 + 1 + (a.keys?.length ?? 0);
+      if (!s.inputFits(need)) {
+        throw new CwError(
+          ErrorCode.REFUSED,
+          `session ${s.id} is not reading its input: ${s.queuedInput} bytes typed earlier still wait (at most ${INPUT_QUEUE_MAX_BYTES}); nothing sent`,
+          `see \`cw screen ${s.id}\` (the program may be stopped or busy), and send again once it reads`,
+        );
       }
       const r = await typeInto(s, a);
       return { session: s.id, bytes: r.bytes, pasted: r.pasted };

@@ -165,6 +165,35 @@ export const AUTH_FREE_FAILURES = 3;
 export const AUTH_MAX_DELAY_MS = 5000;
 /** Failures older than this are forgotten. */
 export const AUTH_FAILURE_WINDOW_MS = 10 * 60_000;
+/**
+ * Addresses whose failed token attempts are remembered (~100 bytes each, so well under 1 MB): beyond it the one
+ * that failed least recently is forgotten. An IPv6 peer counts as its /64, so one host cannot fill this alone.
+ */
+export const AUTH_TRACKED_ADDRESSES_MAX = 4096;
+/**
+ * WebSocket listener: connections that have not completed the upgrade (nothing authenticated yet) from one
+ * address. A browser opens up to 6 to one host, and a few `cw --server` commands run at once; the surplus is
+ * closed at once, so one peer cannot hold the daemon's file descriptors (issue 14, finding 6).
+ */
+export const WS_MAX_PREAUTH_PER_ADDRESS = 16;
+/** The same from all addresses together: many addresses (a botnet, an IPv6 range) are bounded too. */
+export const WS_MAX_PREAUTH_TOTAL = 256;
+/**
+ * ... and never more than this share of the descriptor limit, so the local socket, session ptys and logs always
+ * find descriptors: with a limit of 1024, at most 256 connections may wait for their upgrade at once.
+ */
+export const WS_PREAUTH_DESCRIPTOR_SHARE = 0.25;
+/**
+ * Listener warnings of one kind (refused over a cap, closed for a slow upgrade, out of descriptors) are logged
+ * at most once per this interval, with a count of the others: an attack must not fill the disk through daemon.log.
+ */
+export const WS_LOG_REPEAT_MS = 10_000;
+/** How often the daemon counts its open file descriptors, so that running out (silent in libuv) is logged. */
+export const DESCRIPTOR_CHECK_INTERVAL_MS = 1000;
+/** Share of the descriptor limit in use above which daemon.log says descriptors are running out. */
+export const DESCRIPTOR_WARN_SHARE = 0.9;
+/** While descriptors stay short, the warning is repeated at most this often (one line per minute, not per check). */
+export const DESCRIPTOR_LOG_REPEAT_MS = 60_000;
 
 /** A session's state card: one line saying what it does, for peers and dashboards. */
 export const STATE_CARD_MAX_CHARS = 200;
@@ -174,3 +203,19 @@ export const STATE_CARD_MAX_CHARS = 200;
  * agents, a few tens of MB. The oldest are dropped first; messages themselves are not affected.
  */
 export const EVENT_HISTORY_MAX_ROWS = 200_000;
+
+/**
+ * Input typed into a session (cw send, an attached terminal, prompts) that its program has not read yet, queued
+ * in the daemon beyond the kernel's own ~4 KiB pty buffer. A program that never reads (stopped, hung, busy)
+ * would otherwise grow daemon memory without bound. Four of the largest sends (SEND_TEXT_MAX_BYTES) fit; past the
+ * bound input is refused, never dropped quietly: `cw send` fails with code refused and types nothing, and refused
+ * keystrokes from a terminal are an `input.refused` event and a daemon.log line.
+ */
+export const INPUT_QUEUE_MAX_BYTES = 4 * 1024 * 1024;
+/** Launch command line and send/prompt text limits: protocol/messages.ts says why; checked when requests are parsed. */
+export { LAUNCH_COMMAND_MAX_BYTES, SEND_TEXT_MAX_BYTES } from '../protocol/messages.js';
+/**
+ * Longest wait between two attempts to hand queued input to a program that is not reading (the wait doubles
+ * from 1 ms while nothing moves): bounds both the CPU a stuck program costs and the delay once it reads again.
+ */
+export const INPUT_RETRY_MAX_MS = 50;

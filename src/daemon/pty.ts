@@ -2,7 +2,7 @@
 import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import pty from 'node-pty';
-import { EXIT_DRAIN_MAX_MS, EXIT_DRAIN_QUIET_MS, KILL_GRACE_MS } from './limits.js';
+import { EXIT_DRAIN_MAX_MS, EXIT_DRAIN_QUIET_MS, INPUT_RETRY_MAX_MS, KILL_GRACE_MS } from './limits.js';
 
 export interface PtyExit {
   exitCode: number;
@@ -160,25 +160,87 @@ export class PtyProcess {
     this._slaveFd = null;
   }
 
+  /**
+   * Input the kernel's pty buffer could not take yet (a program that is not reading), oldest first, the first
+   * without what was written of it already. Our own queue rather than node-pty's: node-pty retries a write that got
+   * EAGAIN on every turn of the event loop (setImmediate), which spins a core for as long as the program does not
+   * read. Here the retry backs off from 1 ms to INPUT_RETRY_MAX_MS.
+   */
+  private readonly _inQueue: Buffer[] = [];
+  private _inQueued = 0;
+  private _inTimer: NodeJS.Timeout | null = null;
+  private _inRetryMs = 1;
+
+  /** Input bytes waiting for the program to read them (beyond the kernel's own pty buffer). */
+  get queuedInputBytes(): number {
+    // With another node-pty (no fd to write to directly), the remainder waits in node-pty's private queue.
+    const queue = (this._pty as unknown as { _writeStream?: { _writeQueue?: { buffer: Uint8Array; offset: number }[] } })._writeStream?._writeQueue;
+    let n = this._inQueued;
+    if (Array.isArray(queue)) for (const t of queue) n += t.buffer.length - t.offset;
+    return n;
+  }
+
   write(data: string | Uint8Array): void {
     if (this._exited) return;
-    let buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     // HACK: node-pty writes through fs.write, i.e. a hop through libuv's thread pool and back, which adds a few
     // hundred microseconds to every keystroke. The master fd is non-blocking, so a direct write either takes the
-    // bytes at once or fails with EAGAIN; when node-pty has nothing queued (so order is kept), write directly and
-    // leave only what did not fit (a big paste into a program that is not reading) to node-pty's queue.
+    // bytes at once or fails with EAGAIN; what did not fit (a big paste into a program that is not reading) waits
+    // in our queue, behind which every later write goes, so order is kept.
     const fd = (this._pty as unknown as { fd?: unknown }).fd;
-    const queue = (this._pty as unknown as { _writeStream?: { _writeQueue?: unknown[] } })._writeStream?._writeQueue;
-    if (typeof fd === 'number' && Array.isArray(queue) && queue.length === 0) {
+    if (typeof fd !== 'number') {
+      this._pty.write(buf);
+      return;
+    }
+    if (this._inQueue.length === 0) {
+      let n = 0;
       try {
-        const n = writeSync(fd, buf);
-        if (n === buf.length) return;
-        buf = buf.subarray(n);
+        n = writeSync(fd, buf);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return; // EIO: the pty is gone; exit handling follows
       }
+      if (n === buf.length) return;
+      this._enqueueInput(buf.subarray(n));
+      this._inRetryMs = 1;
+      this._inTimer = setTimeout(() => this._flushInput(fd), this._inRetryMs);
+      return;
     }
-    this._pty.write(buf);
+    this._enqueueInput(buf);
+  }
+
+  /** A copy: the caller's bytes may be a view of a frame buffer that is reused once its write returns. */
+  private _enqueueInput(buf: Buffer): void {
+    this._inQueue.push(Buffer.from(buf));
+    this._inQueued += buf.length;
+  }
+
+  /** Writes queued input until the kernel takes no more; then retries later, backing off while nothing moves. */
+  private _flushInput(fd: number): void {
+    this._inTimer = null;
+    let moved = false;
+    while (this._inQueue.length && !this._exited) {
+      const head = this._inQueue[0]!;
+      let n: number;
+      try {
+        n = writeSync(fd, head);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') break;
+        // EIO: the pty is gone; exit handling follows and nothing queued can be delivered any more.
+        this._inQueue.length = 0;
+        this._inQueued = 0;
+        return;
+      }
+      moved ||= n > 0;
+      this._inQueued -= n;
+      if (n === head.length) this._inQueue.shift();
+      else {
+        this._inQueue[0] = head.subarray(n);
+        break;
+      }
+    }
+    if (this._inQueue.length === 0 || this._exited) return;
+    this._inRetryMs = moved ? 1 : Math.min(this._inRetryMs * 2, INPUT_RETRY_MAX_MS);
+    this._inTimer = setTimeout(() => this._flushInput(fd), this._inRetryMs);
   }
 
   resize(cols: number, rows: number): void {
@@ -234,6 +296,10 @@ export class PtyProcess {
   private _clearTimers(): void {
     if (this._killTimer) clearTimeout(this._killTimer);
     if (this._drainTimer) clearTimeout(this._drainTimer);
+    if (this._inTimer) clearTimeout(this._inTimer);
+    this._inTimer = null;
+    this._inQueue.length = 0;
+    this._inQueued = 0;
     this._killTimer = null;
     this._drainTimer = null;
   }

@@ -1,7 +1,7 @@
 // The registry holds every session the daemon knows (running and ended), creates them and resolves names.
 import { EventEmitter } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 import { ErrorCode, SESSION_NAME_RE, type OpArgs } from '../protocol/index.js';
@@ -17,6 +17,7 @@ import {
   logRotateBytes,
   PERSIST_INTERVAL_MS,
   EVENT_HISTORY_MAX_ROWS,
+  INPUT_QUEUE_MAX_BYTES,
   SCREEN_SAVE_INTERVAL_MS,
   SCREEN_SCROLLBACK_LINES,
 } from './limits.js';
@@ -81,6 +82,7 @@ export class Registry {
     const lost = _store.markLost(new Date().toISOString());
     if (lost.length) _log.info(`sessions ${lost.join(', ')} were running when the previous daemon died: marked lost`);
     for (const row of _store.allSessions()) this.sessions.set(row.id, new Session(row, this._hooks));
+    this._protectUnrecordedDirs();
     this._pruneEvents();
     this._persistTimer = setInterval(() => this.persistLive(), PERSIST_INTERVAL_MS);
     this._persistTimer.unref();
@@ -91,7 +93,37 @@ export class Registry {
   private readonly _hooks = {
     ended: (s: Session) => this._ended(s),
     logError: (s: Session, message: string) => this._log.warn(`session ${s.id}: ${message}`),
+    inputRefused: (s: Session, bytes: number, queued: number) => {
+      const message = `${bytes} bytes of input refused: the program has not read the ${queued} bytes typed before (the queue holds at most ${INPUT_QUEUE_MAX_BYTES})`;
+      this._log.warn(`session ${s.id}: ${message}`);
+      this.recordEvent(s.id, 'input.refused', { bytes, queued, limit: INPUT_QUEUE_MAX_BYTES, message });
+    },
   };
+
+  /**
+   * Session directories that no database row owns (state.db deleted, emptied or replaced while sessions/ stayed):
+   * their ids are never handed out again, or a new session would append to an old session's log, and the loss is
+   * said loudly, in daemon.log and as a `daemon.warning` event. Their files are left where they are.
+   */
+  private _protectUnrecordedDirs(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this._paths.sessionsDir);
+    } catch {
+      return; // no sessions directory yet: no id to protect
+    }
+    const orphans = names.filter((n) => /^[1-9]\d*$/.test(n)).map(Number).filter((id) => !this.sessions.has(id));
+    if (!orphans.length) return;
+    orphans.sort((a, b) => a - b);
+    const highest = orphans[orphans.length - 1]!;
+    this._persist('session id high-water mark', () => this._store.reserveSessionIdsThrough(highest));
+    const shown = orphans.length > 10 ? `${orphans.slice(0, 10).join(', ')} … ${highest}` : orphans.join(', ');
+    const message =
+      `${orphans.length} session director${orphans.length === 1 ? 'y' : 'ies'} in ${this._paths.sessionsDir} ${orphans.length === 1 ? 'has' : 'have'} no record in ` +
+      `${this._paths.db} (ids ${shown}): the database was lost, emptied or replaced. Their logs are kept; new sessions get ids above ${highest}`;
+    this._log.error(message);
+    this.recordEvent(null, 'daemon.warning', { message, ids: orphans });
+  }
 
   list(): Session[] {
     return [...this.sessions.values()];
@@ -167,26 +199,25 @@ export class Registry {
       throw invalid(`unknown agent kind '${args.agent}'`, `kinds: ${AGENT_KINDS.join(', ')}`);
     }
     const agent: AgentKind = args.agent ?? detectAgent(args.command);
-    let id: number;
-    try {
-      id = this._store.insertSession({
-        name: args.name ?? null, command: args.command, cwd, tags: args.tags, agent, pid: null, createdAt, cols, rows,
-      });
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? (err as Error).message;
-      throw new CwError(ErrorCode.INTERNAL, `cannot record the new session: ${code}`, `is the disk holding ${this._paths.home} full?`);
-    }
+    const id = this._insertSession({
+      name: args.name ?? null, command: args.command, cwd, tags: args.tags, agent, pid: null, createdAt, cols, rows,
+    });
     const row = this._store.sessionRow(id);
     const session = new Session(row, this._hooks);
     const dir = sessionDir(this._paths, id);
     let log: OutputLog | null = null;
+    /** Only a directory this launch made is removed when the launch fails. */
+    let madeDir = false;
     const screen = this._screens.open(id, cols, rows, SCREEN_SCROLLBACK_LINES, {
       parsed: (n) => session.screenParsed(n),
       respond: (d) => session.screenResponse(d),
       title: () => {},
     });
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      mkdirSync(this._paths.sessionsDir, { recursive: true, mode: 0o700 });
+      // Not recursive: an existing directory (another session's logs) fails here rather than being appended to.
+      mkdirSync(dir, { mode: 0o700 });
+      madeDir = true;
       log = new OutputLog(dir, this._logRotateBytes, (m) => this._hooks.logError(session, m));
       const token = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
       this._store.setTokenHash(id, hashToken(token));
@@ -220,7 +251,12 @@ export class Registry {
       log?.close();
       screen.close();
       this._store.deleteSession(id);
-      rmSync(dir, { recursive: true, force: true });
+      if (madeDir) rmSync(dir, { recursive: true, force: true });
+      const files = outOfDescriptors(err);
+      if (files) {
+        this._log.error(`cannot start session for '${cmd}': ${files}`);
+        throw new CwError(ErrorCode.INTERNAL, `could not start '${cmd}': ${files}`, 'end sessions you no longer need (`cw kill`), or raise the limit (`ulimit -n`) and restart the daemon (`cw stop`)');
+      }
       throw invalid(`could not start '${cmd}': ${(err as Error).message}`);
     }
     this._persist(`start of session ${id}`, () => this._store.updateLive({ id, outputBytes: 0, lastOutputAt: null, cols, rows, pid: row.pid }));
@@ -229,6 +265,27 @@ export class Registry {
     this._log.info(`session ${id} launched: ${args.command.join(' ')} (pid ${row.pid})`);
     this.events.emit('created', session);
     return session;
+  }
+
+  /** Records a new session and returns its id, which is never one whose directory already exists. */
+  private _insertSession(s: Parameters<Store['insertSession']>[0]): number {
+    for (let attempt = 0; ; attempt++) {
+      let id: number;
+      try {
+        id = this._store.insertSession(s);
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? (err as Error).message;
+        throw new CwError(ErrorCode.INTERNAL, `cannot record the new session: ${code}`, `is the disk holding ${this._paths.home} full?`);
+      }
+      if (!existsSync(sessionDir(this._paths, id))) return id;
+      // A directory appeared that no row owns (copied in, or the high-water mark could not be saved at start):
+      // skip past every such id, say so, and try again once.
+      this._store.deleteSession(id);
+      this._protectUnrecordedDirs();
+      if (attempt > 0) {
+        throw new CwError(ErrorCode.INTERNAL, `cannot pick a new session id: ${sessionDir(this._paths, id)} already exists`, `move unrecorded directories out of ${this._paths.sessionsDir}`);
+      }
+    }
   }
 
   /** The hook wiring for one launch, or undefined when the agent offers none cw can use here. */
@@ -442,6 +499,38 @@ export class Registry {
 /** The command an agent's hook runs: this very cw (absolute node and script), so PATH does not matter. */
 function hookCommand(agent: AgentKind): string[] {
   return [process.execPath, fileURLToPath(new URL('./cw.js', import.meta.url)), 'hook', agent];
+}
+
+/**
+ * When a launch failed for want of file descriptors, says so (with the counts when they can be read); null
+ * otherwise. node-pty reports only "forkpty(3) failed." whatever the cause, so a failure without an errno is
+ * checked by opening as many files as a session needs (pty master and slave, our slave handle, the log).
+ */
+function outOfDescriptors(err: unknown): string | null {
+  const code = (err as NodeJS.ErrnoException).code;
+  let out = code === 'EMFILE' || code === 'ENFILE' ? code : null;
+  if (!out) {
+    const fds: number[] = [];
+    try {
+      for (let i = 0; i < 4; i++) fds.push(openSync('/dev/null', 'r'));
+    } catch (e) {
+      const c = (e as NodeJS.ErrnoException).code;
+      if (c === 'EMFILE' || c === 'ENFILE') out = c;
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+  }
+  if (!out) return null;
+  if (out === 'ENFILE') return 'the system has too many open files (ENFILE)';
+  let counts = '';
+  try {
+    const limit = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    const open = readdirSync('/proc/self/fd').length;
+    counts = limit ? `: ${open} open, limit ${limit}` : '';
+  } catch {
+    counts = ''; // reading the counts needs descriptors too; the message stands without them
+  }
+  return `the daemon has too many open files (EMFILE${counts})`;
 }
 
 /** Visible rows as text, trailing blank rows dropped. */

@@ -2,7 +2,7 @@
 // Output is read once and fans out in a fixed order: clients → log → screen (see handleOutput).
 import type { Activity, PromptState, SessionInfo } from '../protocol/index.js';
 import type { Hint } from './activity/infer.js';
-import { FLOW_HIGH_BYTES, FLOW_LOW_BYTES, SCREEN_BACKLOG_HIGH_BYTES, SCREEN_BACKLOG_LOW_BYTES } from './limits.js';
+import { FLOW_HIGH_BYTES, FLOW_LOW_BYTES, INPUT_QUEUE_MAX_BYTES, SCREEN_BACKLOG_HIGH_BYTES, SCREEN_BACKLOG_LOW_BYTES } from './limits.js';
 import type { OutputLog } from './output-log.js';
 import { signalName, type PtyExit, type PtyProcess } from './pty.js';
 import type { Screen } from './screen.js';
@@ -30,6 +30,8 @@ export interface SessionHooks {
   ended(s: Session): void;
   /** A log write failed (full disk...). */
   logError(s: Session, message: string): void;
+  /** Input was refused because the program left too much unread (INPUT_QUEUE_MAX_BYTES); said once per episode. */
+  inputRefused(s: Session, bytes: number, queued: number): void;
 }
 
 /** The live parts of a running session. */
@@ -149,8 +151,33 @@ export class Session {
   /** Epoch ms of the last keystroke from an attached terminal: a person is typing. */
   lastHumanInputAt = 0;
 
-  write(data: Uint8Array | string, from?: SessionClient): void {
-    if (!this._live) return;
+  /** Input bytes the program has not read yet, beyond what the kernel's pty buffer holds. */
+  get queuedInput(): number {
+    return this._live?.pty.queuedInputBytes ?? 0;
+  }
+
+  /** Whether `bytes` more input fit under INPUT_QUEUE_MAX_BYTES now. */
+  inputFits(bytes: number): boolean {
+    return this.queuedInput + bytes <= INPUT_QUEUE_MAX_BYTES;
+  }
+
+  /** Set while input is being refused, so a terminal typing into a stuck program is reported once, not per key. */
+  private _refusing = false;
+
+  /**
+   * Types into the program. Returns false, writing nothing, when the program has left too much input unread
+   * (INPUT_QUEUE_MAX_BYTES): the refusal is reported through the hooks, and callers that can answer someone
+   * (`cw send`) check inputFits first.
+   */
+  write(data: Uint8Array | string, from?: SessionClient): boolean {
+    if (!this._live) return false;
+    const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (!this.inputFits(bytes)) {
+      if (!this._refusing) this._hooks.inputRefused(this, bytes, this.queuedInput);
+      this._refusing = true;
+      return false;
+    }
+    this._refusing = false;
     this.lastInputAt = Date.now();
     if (from) this.lastHumanInputAt = this.lastInputAt;
     if (from && !from.readOnly && from !== this._sizeOwner) {
@@ -158,6 +185,7 @@ export class Session {
       this._applySize(from.cols, from.rows);
     }
     this._live.pty.write(data);
+    return true;
   }
 
   addClient(c: SessionClient): void {

@@ -338,6 +338,19 @@ export class Store {
     return Number(info.lastInsertRowid);
   }
 
+  /**
+   * Makes the next session id greater than `id`: an id whose log directory still exists (a database lost or
+   * replaced while sessions/ stayed) is never handed out again, or a new session would append to an old log.
+   * AUTOINCREMENT keeps its high-water mark in sqlite_sequence, which SQLite allows us to raise.
+   */
+  reserveSessionIdsThrough(id: number): void {
+    this._db.transaction(() => {
+      const r = this._sql(`SELECT seq FROM sqlite_sequence WHERE name = 'sessions'`).get() as { seq: number } | undefined;
+      if (r === undefined) this._sql(`INSERT INTO sqlite_sequence (name, seq) VALUES ('sessions', ?)`).run(id);
+      else if (r.seq < id) this._sql(`UPDATE sqlite_sequence SET seq = ? WHERE name = 'sessions'`).run(id);
+    })();
+  }
+
   deleteSession(id: number): void {
     this._sql(`DELETE FROM sessions WHERE id = ?`).run(id);
   }

@@ -14,6 +14,49 @@ const StreamId = z.int().check(z.minimum(0));
 /** Raw bytes (msgpack bin); any Uint8Array view, Buffers included. */
 const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes');
 
+/**
+ * Bytes of a launch's command line, all arguments together (UTF-8). The command is stored in the database and
+ * copied into every listing, status, `session.created` event and daemon.log line about the session; real agent
+ * invocations take a few hundred bytes, and a long text belongs in a file or `--prompt-file`. 32 KiB keeps a
+ * listing of a hundred sessions small while leaving room for an inline prompt of several pages.
+ */
+export const LAUNCH_COMMAND_MAX_BYTES = 32 * 1024;
+
+/**
+ * Bytes of text one `cw send` (or a launch prompt) types: tmux's INPUT_BUF_DEFAULT_SIZE. Well under the frame
+ * limit (MAX_FRAME_BYTES), so a request always fits in one frame; more than any prompt a person or agent types.
+ */
+export const SEND_TEXT_MAX_BYTES = 1024 * 1024;
+
+const utf8 = new TextEncoder();
+const utf8Bytes = (s: string): number => utf8.encode(s).length;
+
+/**
+ * Environment names and values as execve takes them: a name holds no `=` (the program would split it there and
+ * see another variable) and no NUL (it would be cut there); a value holds no NUL. The offending name is quoted
+ * (JSON, so no control character reaches a terminal; cut at 64 characters) in the one-line message.
+ */
+const quoteName = (k: string): string => JSON.stringify(k.length > 64 ? `${k.slice(0, 64)}…` : k);
+const EnvMap = z.record(z.string(), z.string()).check(
+  z.superRefine((env, ctx) => {
+    for (const [k, v] of Object.entries(env)) {
+      if (k === '' || /[=\0]/.test(k)) ctx.addIssue({ code: 'custom', input: k, path: [], message: `environment variable name ${quoteName(k)}: names must be non-empty and hold no = or NUL` });
+      else if (v.includes('\0')) ctx.addIssue({ code: 'custom', input: v, path: [], message: `environment variable ${quoteName(k)}: values cannot hold NUL` });
+    }
+  }),
+);
+
+const Command = z.array(z.string()).check(
+  z.minLength(1, 'a command is required: cw launch -- CMD [ARGS]'),
+  z.refine((c) => c.reduce((n, a) => n + utf8Bytes(a) + 1, 0) <= LAUNCH_COMMAND_MAX_BYTES, {
+    message: `the command line is longer than ${LAUNCH_COMMAND_MAX_BYTES} bytes: put long text in a file (or use --prompt-file)`,
+  }),
+  z.refine((c) => c.every((a) => !a.includes('\0')), { message: 'command arguments cannot hold NUL' }),
+);
+
+const TextBytes = (what: string) =>
+  Bytes.check(z.refine((b) => b.length <= SEND_TEXT_MAX_BYTES, { message: `${what} is longer than ${SEND_TEXT_MAX_BYTES} bytes: write it to a file and send the path instead` }));
+
 export const SessionState = z.enum(['running', 'exited', 'killed', 'lost']);
 export type SessionState = z.infer<typeof SessionState>;
 
@@ -27,12 +70,12 @@ export const OpArgs = {
     activity: z.optional(Activity),
   }),
   launch: z.object({
-    command: z.array(z.string()).check(z.minLength(1, 'a command is required: cw launch -- CMD [ARGS]')),
+    command: Command,
     name: z.optional(z.string().check(z.regex(SESSION_NAME_RE, 'names are 1-64 of [a-zA-Z0-9._-], starting with a letter or digit'))),
     tags: z._default(z.array(z.string().check(z.regex(TAG_RE, 'tags are 1-64 of [a-zA-Z0-9._:-], starting with a letter or digit'))), []),
     /** Absent: the daemon's home directory (a remote client's directory means nothing on the daemon's machine). */
     cwd: z.optional(z.string().check(z.minLength(1))),
-    env: z._default(z.record(z.string(), z.string()), {}),
+    env: z._default(EnvMap, {}),
     cols: z.optional(Dim),
     rows: z.optional(Dim),
     agent: z.optional(z.string()),
@@ -42,9 +85,14 @@ export const OpArgs = {
      * The local CLI's environment: the session starts as if from the user's shell (virtualenvs, PATH, tokens).
      * Absent over the network, where the daemon's own environment is the base.
      */
-    baseEnv: z.optional(z.record(z.string(), z.string())),
+    baseEnv: z.optional(EnvMap),
     /** Submitted once the agent is ready for input (as `cw send` would). */
-    prompt: z.optional(z.string().check(z.minLength(1))),
+    prompt: z.optional(
+      z.string().check(
+        z.minLength(1),
+        z.refine((p) => utf8Bytes(p) <= SEND_TEXT_MAX_BYTES, { message: `the prompt is longer than ${SEND_TEXT_MAX_BYTES} bytes: put it in a file the agent reads` }),
+      ),
+    ),
     /** Reply only after the prompt was submitted (or failed to be, or a dialog needs a person). */
     waitReady: z._default(z.boolean(), false),
     /** How long a prompt may be held (start-up dialogs, a slow start) before it is reported undeliverable. */
@@ -56,13 +104,13 @@ export const OpArgs = {
   send: z.object({
     session: SessionRef,
     /** Text to type: into an agent it goes as one bracketed paste when the agent asked for bracketed paste. */
-    text: z.optional(Bytes),
+    text: z.optional(TextBytes('the text')),
     /** Press Enter after the text; into an agent, after the delay that agent needs to take a paste. */
     enter: z._default(z.boolean(), false),
     /** true: always wrap the text in a bracketed paste; false: never; absent: for agents that enabled it. */
     paste: z.optional(z.boolean()),
     /** Raw bytes (named keys) written after the text and the Enter. */
-    keys: z.optional(Bytes),
+    keys: z.optional(TextBytes('the keys')),
     /** Refuse (code refused) unless the session is idle. */
     ifIdle: z._default(z.boolean(), false),
   }),

@@ -1,13 +1,29 @@
 // cw send SESSION [TEXT] [--no-newline] [--stdin] [--file F] [--paste] [--key KEY]... [--if-idle]
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { ExitCode } from '../errors.js';
+import { readFileSync, statSync } from 'node:fs';
+import { SEND_TEXT_MAX_BYTES } from '../../protocol/index.js';
+import { ClientError, ExitCode } from '../errors.js';
 import { keyBytes } from '../keys.js';
 import { collect, printJson, say, usage, withDaemon } from '../run.js';
 
+/** One line for text over SEND_TEXT_MAX_BYTES (which the daemon refuses too, for clients other than this one). */
+function tooLong(what: string, bytes: number | null): Error {
+  const size = bytes === null ? `is longer than ${SEND_TEXT_MAX_BYTES} bytes` : `is ${bytes} bytes`;
+  return usage(`${what} ${size}: cw send types at most ${SEND_TEXT_MAX_BYTES} bytes (1 MiB) at once`, 'write it to a file and send the path instead');
+}
+
+/** Standard input, read only up to the limit: an endless producer (`yes |`) is refused rather than buffered. */
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  let total = 0;
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    total += (c as Buffer).length;
+    if (total > SEND_TEXT_MAX_BYTES) {
+      process.stdin.destroy();
+      throw tooLong('standard input', null);
+    }
+  }
   return Buffer.concat(chunks);
 }
 
@@ -38,11 +54,15 @@ export function register(program: Command): void {
       else if (o.stdin) body = await readStdin();
       else if (o.file !== undefined) {
         try {
+          const size = statSync(o.file).size;
+          if (size > SEND_TEXT_MAX_BYTES) throw tooLong(o.file, size);
           body = readFileSync(o.file);
         } catch (err) {
+          if (err instanceof ClientError) throw err;
           throw usage(`cannot read ${o.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
         }
       }
+      if (body !== undefined && body.length > SEND_TEXT_MAX_BYTES) throw tooLong('the text', body.length);
       const keys: Buffer[] = [];
       for (const k of o.key) {
         const b = keyBytes(k);
