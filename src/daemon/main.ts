@@ -1,6 +1,7 @@
 // The daemon: one per CODEWIRE_HOME. Owns every session; serves the frame protocol on a Unix socket.
 import { chmodSync, closeSync, constants, existsSync, lstatSync, openSync, rmdirSync, rmSync, unlinkSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { watchDescriptors } from './descriptors.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkHome, daemonLockName, ensurePrivateDir, prepareSocketDir, resolvePaths, writePrivateFile, type Paths } from '../common/paths.js';
@@ -195,14 +196,21 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     connections.add(conn);
     return conn;
   };
-  const makeServer = (): Server =>
-    createServer((socket) => {
+  const makeServer = (): Server => {
+    const srv = createServer((socket) => {
       const conn = accept(new SocketTransport(socket));
       socket.on('data', (chunk) => conn.receive(chunk));
       socket.on('close', () => conn.handleTransportClosed());
       // A peer that vanished mid-write (EPIPE, ECONNRESET): 'close' follows and cleans up.
       socket.on('error', () => {});
     });
+    // Once listening, an accept that fails (EMFILE when descriptors run out) must not become an uncaught
+    // exception: one line. (While listen() runs, its own handler reports the failure.)
+    srv.once('listening', () => srv.on('error', (err) => log.warn(`socket ${paths.socket}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
+    return srv;
+  };
+  // Descriptors running out is one line in daemon.log, for every daemon, not only those with a listener.
+  watchDescriptors(log, () => `${connections.size} local connections, ${registry.running().length} running sessions`);
   let server = makeServer();
 
   await listen(server, paths.socket);
