@@ -45,7 +45,8 @@ import {
 
 export interface FleetAgentOptions {
   config: DaemonConfig & { nats: NatsConfig };
-  socketPath: string;
+  /** The daemon's socket, read at each connect: the daemon may listen again elsewhere (its socket was removed). */
+  socketPath: () => string;
   log: Logger;
   /** The daemon's WebSocket listener URL, if it listens (used when external_url is not configured). */
   listenerUrl(): string | null;
@@ -289,7 +290,7 @@ export class FleetAgent {
         return this._localChannel();
       });
     }
-    const p = openLocalChannel(this._o.socketPath);
+    const p = openLocalChannel(this._o.socketPath());
     this._channel = p;
     p.catch(() => {
       if (this._channel === p) this._channel = null;

@@ -8,7 +8,7 @@ export { FLEET_MESSAGE_OP } from '../../common/fleet/subjects.js';
 
 /** Joins the fleet when config.toml has [nats] (and not [fleet] join = false); null otherwise. Never throws: NATS
  * problems are logged and retried by the agent. */
-export function startFleet(o: { config: DaemonConfig; socketPath: string; log: Logger; listenerUrl: () => string | null }): { stop(): Promise<void> } | null {
+export function startFleet(o: { config: DaemonConfig; socketPath: () => string; log: Logger; listenerUrl: () => string | null }): { stop(): Promise<void> } | null {
   const { config } = o;
   if (!config.nats || config.fleet?.join === false) return null;
   const agent = new FleetAgent({ config: { ...config, nats: config.nats }, socketPath: o.socketPath, log: o.log, listenerUrl: o.listenerUrl });
