@@ -127,6 +127,16 @@ describe('finding 10: send text over the limit', () => {
     expect(raw.error?.message).toMatch(/text is longer than 1048576 bytes/);
     expect((await h.json<SessionInfo>(['status', id])).outputBytes).toBe(0);
   });
+
+  it('a --prompt-file over the limit is refused in one line before anything starts (was a RangeError stack)', { timeout: 30_000 }, async () => {
+    const h = home();
+    const big = join(h.dir, 'prompt.txt');
+    writeFileSync(big, Buffer.alloc(4 * SEND_TEXT_MAX_BYTES + 1, 'p'));
+    const r = await h.cw(['launch', '--prompt-file', big, '--', 'cat']);
+    expect(r.code).toBe(2);
+    expectOneLine(r.stderr, new RegExp(`the prompt is ${4 * SEND_TEXT_MAX_BYTES + 1} bytes: cw types at most`));
+    expect(h.daemonPid()).toBeNull();
+  });
 });
 
 describe('finding 10: input for a program that never reads is bounded', () => {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SessionInfo } from '../../protocol/index.js';
+import { SEND_TEXT_MAX_BYTES, type SessionInfo } from '../../protocol/index.js';
 import { ExitCode } from '../errors.js';
 import { collect, isRemote, parseIntOption, printJson, say, usage, withDaemon } from '../run.js';
 
@@ -52,6 +52,9 @@ export function register(program: Command): void {
         }
       }
       if (o.waitReady && prompt === undefined) throw usage('--wait-ready goes with --prompt or --prompt-file');
+      if (prompt !== undefined && Buffer.byteLength(prompt) > SEND_TEXT_MAX_BYTES) {
+        throw usage(`the prompt is ${Buffer.byteLength(prompt)} bytes: cw types at most ${SEND_TEXT_MAX_BYTES} bytes (1 MiB) at once`, 'put it in a file and ask the agent to read it');
+      }
       await withDaemon(async (ch) => {
         const size = o.size ? parseSize(o.size) : undefined;
         const env = parseEnv(o.env);
