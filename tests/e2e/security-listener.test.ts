@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CW, freePort, makeHome, waitFor, type Home } from '../support/harness.js';
 
-/** The documented upgrade timeout (README, Remote: "The upgrade must complete in 10 s"). */
+/** The documented upgrade timeout (docs/remote.md: "The upgrade must complete in 10 s"). */
 const UPGRADE_TIMEOUT_MS = 10_000;
 /** WS_MAX_PREAUTH_PER_ADDRESS. */
 const PER_ADDRESS = 16;
