@@ -27,8 +27,8 @@ export function logRotateBytes(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
- * Interactive attach flow control, in bytes (VS Code's FlowControlConstants, counted in bytes not chars, and
- * scaled up because a local socket and a real terminal drain far faster than an IPC hop to a renderer).
+ * Interactive attach flow control (flow.ts), in bytes (VS Code's FlowControlConstants, counted in bytes not chars,
+ * and scaled up because a local socket and a real terminal drain far faster than an IPC hop to a renderer).
  * Above HIGH unacknowledged bytes the pty is paused; it resumes below LOW. ACK must be ≤ LOW or it never resumes.
  */
 export const FLOW_HIGH_BYTES = 1024 * 1024;
@@ -45,6 +45,13 @@ export const WATCHER_QUEUE_MAX_BYTES = 8 * 1024 * 1024;
 export const CLIENT_QUEUE_HARD_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
+ * `cw watch` and `cw logs` history: read from the log READ bytes per step, and only while the socket holds less
+ * than QUEUE, so a big log is streamed at the client's pace and never sits in daemon memory.
+ */
+export const HISTORY_READ_BYTES = 256 * 1024;
+export const HISTORY_QUEUE_BYTES = 1024 * 1024;
+
+/**
  * Output for the screen worker is posted at most this often per session (unless SCREEN_POST_MAX_BYTES gather
  * first, or a query, resize or close needs every byte now). Each post is a structured clone and a wake-up of the
  * worker, ~50 µs of the main thread; a fast writer yields one pty read (a few KiB) per turn of the event loop, so
@@ -56,7 +63,7 @@ export const SCREEN_POST_DELAY_MS = 2;
 export const SCREEN_POST_MAX_BYTES = 256 * 1024;
 
 /**
- * Bytes handed to the screen worker but not yet parsed. Above HIGH the pty is paused so a fast writer cannot
+ * Bytes handed to the screen worker but not yet parsed (flow.ts). Above HIGH the pty is paused so a fast writer cannot
  * grow the queue without bound while the parser catches up; it resumes below LOW.
  */
 export const SCREEN_BACKLOG_HIGH_BYTES = 16 * 1024 * 1024;

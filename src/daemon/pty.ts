@@ -1,7 +1,7 @@
 // A child process on a pseudoterminal. The only file that imports node-pty.
 import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import pty from 'node-pty';
+import type { PauseReason } from './flow.js';
 import { EXIT_DRAIN_MAX_MS, EXIT_DRAIN_QUIET_MS, INPUT_RETRY_MAX_MS, KILL_GRACE_MS } from './limits.js';
 
 export interface PtyExit {
@@ -19,6 +19,25 @@ export interface PtyOptions {
   rows: number;
 }
 
+/**
+ * What a session needs of its pty (the seam Session is tested through, with a fake). The owner delivers the pty's
+ * output to Session.handleOutput and its end to Session.handleExit, once, after every byte of output.
+ */
+export interface SessionPty {
+  readonly pid: number;
+  /** The child has exited: nothing more is written, resized or killed. */
+  readonly exited: boolean;
+  /** Input bytes waiting for the program to read them (beyond the kernel's own pty buffer). */
+  readonly queuedInputBytes: number;
+  write(data: string | Uint8Array): void;
+  resize(cols: number, rows: number): void;
+  /** Pauses reading for `reason` (flow.ts); reading resumes when every reason is lifted. */
+  pause(reason: PauseReason): void;
+  resume(reason: PauseReason): void;
+  /** Ends the program (and what it started); its exit follows through the exit callback. */
+  kill(): void;
+}
+
 interface ReadSocket {
   destroy(err?: Error): unknown;
   pause(): unknown;
@@ -26,15 +45,15 @@ interface ReadSocket {
   isPaused(): boolean;
 }
 
-export class PtyProcess {
+export class PtyProcess implements SessionPty {
   private readonly _pty: pty.IPty;
   private readonly _socket: ReadSocket;
   private _exited = false;
   private _lastDataAt = Date.now();
   private _drainTimer: NodeJS.Timeout | null = null;
   private _killTimer: NodeJS.Timeout | null = null;
-  /** Reasons the reading is paused (flow control from clients, log, screen); read only when empty. */
-  private readonly _pausedBy = new Set<string>();
+  /** Reasons the reading is paused (flow.ts: clients, screen); read only when empty. */
+  private readonly _pausedBy = new Set<PauseReason>();
   private _draining = false;
   /** Our own handle on the slave side; see the constructor. */
   private _slaveFd: number | null = null;
@@ -253,13 +272,13 @@ export class PtyProcess {
   }
 
   /** Pauses reading for `reason`; reading resumes when every reason is lifted. */
-  pause(reason: string): void {
+  pause(reason: PauseReason): void {
     if (this._exited || this._drainTimer || this._draining) return;
     this._pausedBy.add(reason);
     this._socket.pause();
   }
 
-  resume(reason: string): void {
+  resume(reason: PauseReason): void {
     if (!this._pausedBy.delete(reason)) return;
     if (this._pausedBy.size === 0) this._socket.resume();
   }
@@ -303,11 +322,4 @@ export class PtyProcess {
     this._killTimer = null;
     this._drainTimer = null;
   }
-}
-
-/** A signal number's name, e.g. 9 → "SIGKILL". */
-export function signalName(n: number): string | null {
-  if (!n) return null;
-  for (const [name, num] of Object.entries(osConstants.signals)) if (num === n) return name;
-  return `SIG${n}`;
 }

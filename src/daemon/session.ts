@@ -1,28 +1,25 @@
 // A Session owns one program's pty, its output log, its headless screen and the clients attached to it.
 // Output is read once and fans out in a fixed order: clients → log → screen (see handleOutput).
+// The pty is reached only through SessionPty (pty.ts), so a session runs as well on a fake (tests/unit/session.test.ts).
+import { constants as osConstants } from 'node:os';
 import type { Activity, PromptState, SessionInfo } from '../protocol/index.js';
 import type { Hint } from './activity/infer.js';
-import { FLOW_HIGH_BYTES, FLOW_LOW_BYTES, INPUT_QUEUE_MAX_BYTES, SCREEN_BACKLOG_HIGH_BYTES, SCREEN_BACKLOG_LOW_BYTES } from './limits.js';
+import { afterAck, holdsBack, SessionFlow, type FlowClient } from './flow.js';
+import { INPUT_QUEUE_MAX_BYTES } from './limits.js';
 import type { OutputLog } from './output-log.js';
-import { signalName, type PtyExit, type PtyProcess } from './pty.js';
+import type { PtyExit, SessionPty } from './pty.js';
 import type { Screen } from './screen.js';
 import type { ActivityMonitor } from './activity-monitor.js';
 import type { SessionRow } from './store.js';
 
 /** What a session needs from a connected client; the connection implements it per stream. */
-export interface SessionClient {
-  readonly kind: 'attach' | 'watch';
-  readonly readOnly: boolean;
+export interface SessionClient extends FlowClient {
   cols: number;
   rows: number;
-  /** Unacknowledged bytes (interactive attach only). */
-  unacked: number;
   /** Live output, in order. */
   output(buf: Uint8Array): void;
   /** The session ended; all of its output was delivered before this call. */
   ended(info: SessionInfo): void;
-  /** The session was removed or the daemon is stopping. */
-  drop(reason: 'removed' | 'daemon_stopped'): void;
 }
 
 export interface SessionHooks {
@@ -34,10 +31,13 @@ export interface SessionHooks {
   inputRefused(s: Session, bytes: number, queued: number): void;
 }
 
+/** What a session needs of its output log (OutputLog). */
+export type SessionLog = Pick<OutputLog, 'append' | 'close' | 'error'>;
+
 /** The live parts of a running session. */
-interface Live {
-  pty: PtyProcess;
-  log: OutputLog;
+export interface SessionLive {
+  pty: SessionPty;
+  log: SessionLog;
   screen: Screen;
   activity: ActivityMonitor;
 }
@@ -59,10 +59,13 @@ export class Session {
   readonly signals: AgentSignals = { turnStartedAt: 0, wiring: null };
   /** A `launch --prompt` and where it stands (prompts.ts). */
   prompt: PromptState | null = null;
-  private _live: Live | null = null;
+  private _live: SessionLive | null = null;
   private _endedScreen: Screen | null = null;
-  /** Bytes posted to the screen worker and not yet parsed. */
-  private _screenBacklog = 0;
+  /** Pauses and resumes the live pty; a session that ended has nothing left to pause. */
+  private readonly _flow = new SessionFlow({
+    pause: (reason) => this._live?.pty.pause(reason),
+    resume: (reason) => this._live?.pty.resume(reason),
+  });
   /** The client whose size applies: the most recent interactive writer. */
   private _sizeOwner: SessionClient | null = null;
   private _lastOutputMs = 0;
@@ -107,7 +110,7 @@ export class Session {
   }
 
   /** Wires up the live parts once the process has started. */
-  start(live: Live): void {
+  start(live: SessionLive): void {
     this._live = live;
   }
 
@@ -124,15 +127,13 @@ export class Session {
     for (const c of this.clients) c.output(buf);
     live.log.append(buf);
     live.screen.write(buf);
-    this._screenBacklog += buf.length;
-    if (this._screenBacklog > SCREEN_BACKLOG_HIGH_BYTES) live.pty.pause('screen');
+    this._flow.screenPosted(buf.length);
     live.activity.noteOutput();
   }
 
   /** The screen worker finished parsing `bytes`. */
   screenParsed(bytes: number): void {
-    this._screenBacklog = Math.max(0, this._screenBacklog - bytes);
-    if (this._screenBacklog < SCREEN_BACKLOG_LOW_BYTES) this._live?.pty.resume('screen');
+    this._flow.screenParsed(bytes);
   }
 
   /**
@@ -210,7 +211,7 @@ export class Session {
         this._applySize(this.launchCols, this.launchRows);
       }
     }
-    this.updateFlow();
+    this._updateFlow();
   }
 
   resizeFrom(c: SessionClient, cols: number, rows: number): void {
@@ -227,13 +228,22 @@ export class Session {
     this._live.screen.resize(cols, rows);
   }
 
-  /** Pauses the pty while an interactive client has too much unacknowledged output; resumes when all caught up. */
-  updateFlow(): void {
+  /** `bytes` of output went out to `c`; an interactive client's count towards pausing the pty (flow.ts). */
+  sent(c: SessionClient, bytes: number): void {
+    if (!holdsBack(c)) return;
+    c.unacked += bytes;
+    this._updateFlow();
+  }
+
+  /** `c` acknowledged consuming `bytes` of its output. */
+  acked(c: SessionClient, bytes: number): void {
+    c.unacked = afterAck(c.unacked, bytes);
+    this._updateFlow();
+  }
+
+  private _updateFlow(): void {
     if (!this._live) return;
-    let max = 0;
-    for (const c of this.clients) if (c.kind === 'attach' && !c.readOnly) max = Math.max(max, c.unacked);
-    if (max > FLOW_HIGH_BYTES) this._live.pty.pause('clients');
-    else if (max < FLOW_LOW_BYTES) this._live.pty.resume('clients');
+    this._flow.clientsChanged(this.clients);
   }
 
   kill(): boolean {
@@ -243,7 +253,7 @@ export class Session {
     return true;
   }
 
-  /** The process exited and its output is drained (PtyProcess guarantees all data events came first). */
+  /** The process exited and its output is drained (the pty guarantees all data events came first). */
   handleExit(e: PtyExit): void {
     this.row.state = this._killRequested ? 'killed' : 'exited';
     this.row.exitCode = e.signal ? null : e.exitCode;
@@ -321,4 +331,11 @@ export class Session {
       prompt: this.prompt,
     };
   }
+}
+
+/** A signal number's name, e.g. 9 → "SIGKILL". */
+export function signalName(n: number): string | null {
+  if (!n) return null;
+  for (const [name, num] of Object.entries(osConstants.signals)) if (num === n) return name;
+  return `SIG${n}`;
 }

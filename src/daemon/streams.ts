@@ -5,15 +5,12 @@ import type { Connection, Stream } from './connection.js';
 import {
   ATTACH_SCROLLBACK_LINES,
   CLIENT_QUEUE_HARD_MAX_BYTES,
+  HISTORY_QUEUE_BYTES,
+  HISTORY_READ_BYTES,
   WATCHER_QUEUE_MAX_BYTES,
 } from './limits.js';
 import { closeSegments, openLogRange, readSegment, type LogSegment } from './output-log.js';
 import type { Session, SessionClient } from './session.js';
-
-/** Bytes of history read from the log per step before checking the socket's queue. */
-const HISTORY_READ_BYTES = 256 * 1024;
-/** History is read only while the socket holds less than this, so a big log never sits in daemon memory. */
-const HISTORY_QUEUE_BYTES = 1024 * 1024;
 
 const END_MESSAGES: Record<EndReason, string> = {
   exited: 'session exited',
@@ -55,10 +52,6 @@ abstract class BaseStream implements Stream, SessionClient {
     if (this._done) return;
     this._conn.event(this.id, { type: 'exit', session: info });
     this._end('exited', false);
-  }
-
-  drop(reason: 'removed' | 'daemon_stopped'): void {
-    this._end(reason);
   }
 
   close(reason: 'detached' | 'closed'): void {
@@ -118,16 +111,11 @@ export class AttachStream extends BaseStream {
   private _send(buf: Uint8Array): void {
     if (this._tooSlow(this.readOnly ? WATCHER_QUEUE_MAX_BYTES : CLIENT_QUEUE_HARD_MAX_BYTES)) return;
     this._conn.output(this.id, buf);
-    if (!this.readOnly) {
-      this.unacked += buf.length;
-      this._session.updateFlow();
-    }
+    this._session.sent(this, buf.length);
   }
 
   override ack(bytes: number): void {
-    // Clamp at zero to heal from a client that acks more than it got (VS Code does the same).
-    this.unacked = Math.max(0, this.unacked - bytes);
-    this._session.updateFlow();
+    this._session.acked(this, bytes);
   }
 
   override input(bytes: Uint8Array): void {
