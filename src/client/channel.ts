@@ -5,7 +5,7 @@ import { decodeControl, encodeControl, type Hello } from '../protocol/control.js
 import { ErrorCode } from '../protocol/errors.js';
 import { FrameType } from '../protocol/frame-types.js';
 import { FrameDecoder, STREAM_FRAME_MAX_BYTES, decodeStreamPayload, encodeAck, encodeStreamFrame } from '../protocol/frame.js';
-import type { Op, OpArgsOf, StreamEventOf } from '../protocol/messages.js';
+import type { Op, OpArgsOf, OpResults, StreamEventOf } from '../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { VERSION } from '../common/version.js';
 import { ClientError, ExitCode } from './errors.js';
@@ -137,6 +137,8 @@ export class Channel {
           }
           case FrameType.EVENT: {
             const e = decodeControl(FrameType.EVENT, f.payload);
+            // The wire checks only that an event has a type; its shape is the daemon's (connection.event takes
+            // a StreamEventOf), and consumers ignore types they do not know.
             const ev = e.event as StreamEventOf;
             const s = this._streams.get(e.id);
             if (ev.type === 'end') this._streams.delete(e.id);
@@ -190,11 +192,14 @@ export class Channel {
     return this._closedWith;
   }
 
-  request<O extends Op>(op: O, args: OpArgsOf<O>, stream?: StreamHandlers): Promise<unknown> {
+  /** Sends one request; resolves with the op's result, typed by the op contract (OpResults). */
+  request<O extends Op>(op: O, args: OpArgsOf<O>, stream?: StreamHandlers): Promise<OpResults[O]> {
     if (this._closedWith) return Promise.reject(this._closedWith);
     const id = this._nextId++;
     if (stream) this._streams.set(id, stream);
-    const p = new Promise<unknown>((resolve, reject) => this._pending.set(id, { resolve, reject }));
+    // The one place a reply gets its type: the wire carries msgpack, and the daemon's handler for `op` is typed
+    // against the same OpResults entry (daemon/handlers.ts), so both ends compile against one contract.
+    const p = new Promise<OpResults[O]>((resolve, reject) => this._pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
     this._send(encodeControl(FrameType.REQUEST, { id, op, args: args as Record<string, unknown> }));
     this._updateRef();
     return p.then(async (v) => {
@@ -204,7 +209,7 @@ export class Channel {
   }
 
   /** Opens a stream; resolves with the daemon's first reply and the stream id. */
-  async openStream<O extends Op>(op: O, args: OpArgsOf<O>, handlers: StreamHandlers): Promise<{ id: number; result: unknown }> {
+  async openStream<O extends Op>(op: O, args: OpArgsOf<O>, handlers: StreamHandlers): Promise<{ id: number; result: OpResults[O] }> {
     const id = this._nextId;
     const result = await this.request(op, args, handlers);
     return { id, result };

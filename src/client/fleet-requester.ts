@@ -14,8 +14,10 @@ import {
   nodeSubject,
   type DiscoverReply,
   type FleetReply,
+  type NodeInfo,
   type PeerSeen,
 } from '../common/fleet/subjects.js';
+import type { OpResults } from '../protocol/messages.js';
 
 export async function connectFleet(cfg: NatsConfig): Promise<NatsConnection> {
   const where = describeServers(cfg);
@@ -44,8 +46,20 @@ function exitCodeFor(code: string): number {
   return ExitCode.ERROR;
 }
 
+/**
+ * What each per-node op replies: `info` is the node's NodeInfo; every other op relays its daemon's reply to the
+ * op of the same name unchanged (daemon/fleet/ops.ts), so its type is that op's entry in the op contract.
+ */
+export type FleetOpResults = Pick<OpResults, 'list' | 'launch' | 'send' | 'status' | 'kill' | 'screen' | 'last-message' | 'msg' | 'request'> & { info: NodeInfo };
+
 /** One request to one node; a node that is gone fails at once, a hung one after FLEET_REQUEST_TIMEOUT_MS. */
-export async function ask(nc: NatsConnection, node: string, op: string, args: Record<string, unknown>, timeoutMs = FLEET_REQUEST_TIMEOUT_MS): Promise<unknown> {
+export async function ask<K extends keyof FleetOpResults>(
+  nc: NatsConnection,
+  node: string,
+  op: K,
+  args: Record<string, unknown>,
+  timeoutMs = FLEET_REQUEST_TIMEOUT_MS,
+): Promise<FleetOpResults[K]> {
   if (!NODE_NAME_RE.test(node)) throw new ClientError(`'${node}' is not a node name (1-64 of [a-zA-Z0-9_-])`, 'see `cw fleet list`', ExitCode.USAGE, 'usage');
   let text: string;
   try {
@@ -60,9 +74,10 @@ export async function ask(nc: NatsConnection, node: string, op: string, args: Re
     }
     throw new ClientError(`request to node '${node}' failed: ${(err as Error).message}`, undefined, ExitCode.UNREACHABLE, 'unreachable');
   }
-  let r: FleetReply;
+  // JSON from the node's agent, which answers `op` with FleetOpResults[op] (the node's daemon built it).
+  let r: { ok: true; result: FleetOpResults[K] } | Extract<FleetReply, { ok: false }>;
   try {
-    r = JSON.parse(text) as FleetReply;
+    r = JSON.parse(text) as typeof r;
   } catch {
     throw new ClientError(`node '${node}' sent a reply that is not JSON`, 'is it running a matching cw? see `cw fleet list --json`');
   }

@@ -34,7 +34,7 @@ export async function consumeOutput(
       }
     },
   });
-  return { session: (result as { session: SessionInfo }).session, end };
+  return { session: result.session, end };
 }
 
 export function endError(e: OutputEnd): ClientError | null {

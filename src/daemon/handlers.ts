@@ -1,5 +1,5 @@
 // Request ops → registry and session calls. No business logic of its own beyond argument checks and shaping replies.
-import { ErrorCode, OpArgs, parseArgs, type Op, type Request, type ScreenResult, type SessionInfo } from '../protocol/index.js';
+import { ErrorCode, OpArgs, parseArgs, type Op, type OpResults, type Request, type ScreenResult, type SessionInfo } from '../protocol/index.js';
 import { sessionDir } from '../common/paths.js';
 import type { Connection } from './connection.js';
 import { REPLIED } from './connection.js';
@@ -43,6 +43,12 @@ function requireRunning(s: Session, what: string): void {
   throw new CwError(ErrorCode.NOT_RUNNING, `session ${s.id} is not running (${how}): cannot ${what}`, `see its output with \`cw logs ${s.id}\``);
 }
 
+/**
+ * One op's handler: it returns that op's result from the op contract (OpResults), or REPLIED when it replied
+ * itself (a stream op replies before its stream starts, with the same result type: `satisfies` below).
+ */
+type Handler<O extends Op> = (conn: Connection, args: unknown, req: Request) => OpResults[O] | typeof REPLIED | Promise<OpResults[O] | typeof REPLIED>;
+
 export function createHandler(ctx: DaemonContext) {
   const { registry, mailbox } = ctx;
 
@@ -81,7 +87,7 @@ export function createHandler(ctx: DaemonContext) {
     });
   };
 
-  const handlers: { [O in Op]: (conn: Connection, args: unknown, req: Request) => Promise<unknown> | unknown } = {
+  const handlers: { [O in Op]: Handler<O> } = {
     ping: () => ({ pong: true }),
 
     list: (_c, raw) => {
@@ -115,7 +121,7 @@ export function createHandler(ctx: DaemonContext) {
       const a = parseArgs(OpArgs.status, 'status', raw);
       const s = registry.resolve(a.session);
       const work = mailbox.work({ kind: 'session', session: s });
-      return { session: withCounts([s.info()])[0], logError: s.logError, owes: work.owes.map(view), waitsOn: work.waitsOn.map(view) };
+      return { session: withCounts([s.info()])[0]!, logError: s.logError, owes: work.owes.map(view), waitsOn: work.waitsOn.map(view) };
     },
 
     send: async (_c, raw) => {
@@ -167,11 +173,11 @@ export function createHandler(ctx: DaemonContext) {
       return {};
     },
 
-    events: async (conn, raw, req) => {
+    events: async (conn, raw, req): Promise<typeof REPLIED> => {
       const a = parseArgs(OpArgs.events, 'events', raw);
       const ids = a.sessions.length ? a.sessions.map((r) => registry.resolve(r).id) : null;
       const stream = new EventStream(conn, req.id, registry, ids);
-      conn.reply(req.id, {});
+      conn.reply(req.id, {} satisfies OpResults['events']);
       stream.start(a.since, a.tail, a.follow);
       return REPLIED;
     },
@@ -218,16 +224,16 @@ export function createHandler(ctx: DaemonContext) {
       return { removed: [...targets].map((s) => s.id) };
     },
 
-    output: async (conn, raw, req) => {
+    output: async (conn, raw, req): Promise<typeof REPLIED> => {
       const a = parseArgs(OpArgs.output, 'output', raw);
       const s = registry.resolve(a.session);
       const stream = new OutputStream(conn, req.id, s, s.row.cols, s.row.rows);
-      conn.reply(req.id, { session: s.info() });
+      conn.reply(req.id, { session: s.info() } satisfies OpResults['output']);
       await stream.start(sessionDir(ctx.paths, s.id), a.tail, a.history, a.follow);
       return REPLIED;
     },
 
-    attach: async (conn, raw, req) => {
+    attach: async (conn, raw, req): Promise<typeof REPLIED> => {
       const a = parseArgs(OpArgs.attach, 'attach', raw);
       let s: Session;
       if (a.session !== undefined) {
@@ -240,7 +246,7 @@ export function createHandler(ctx: DaemonContext) {
       }
       requireRunning(s, 'attach');
       const stream = new AttachStream(conn, req.id, s, a.cols, a.rows, a.readOnly);
-      conn.reply(req.id, { session: s.info() });
+      conn.reply(req.id, { session: s.info() } satisfies OpResults['attach']);
       await stream.start(a.history);
       return REPLIED;
     },
@@ -347,7 +353,7 @@ export function createHandler(ctx: DaemonContext) {
           conn.event(req.id, { type: 'end', reason, message: reason });
         },
       });
-      conn.reply(req.id, { me: me.label });
+      conn.reply(req.id, { me: me.label } satisfies OpResults['listen']);
       return REPLIED;
     },
 

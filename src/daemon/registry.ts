@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
-import { ErrorCode, SESSION_NAME_RE, type OpArgs } from '../protocol/index.js';
+import { ErrorCode, SESSION_NAME_RE, type EventRecord, type OpArgs } from '../protocol/index.js';
 import type * as z from 'zod/mini';
 import { sessionDir, type Paths } from '../common/paths.js';
 import { CwError, invalid, notFound } from './errors.js';
@@ -44,15 +44,6 @@ export interface SavedScreen {
   cursor: { x: number; y: number };
 }
 
-/** An entry of the event history, as stored and as streamed by `cw events`. */
-export interface StoredEvent {
-  id: number;
-  sessionId: number | null;
-  at: string;
-  type: string;
-  data: Record<string, unknown>;
-}
-
 /** Random bytes in a session's identity token: unguessable, so a sender cannot be forged by guessing. */
 const SESSION_TOKEN_BYTES = 32;
 
@@ -62,7 +53,7 @@ export function hashToken(token: string): string {
 
 export class Registry {
   readonly sessions = new Map<number, Session>();
-  /** 'created', 'ended', 'removed', 'activity', 'prompt' (a launch prompt changed state), 'hook' (an agent signal) with the session; 'event' with a StoredEvent. */
+  /** 'created', 'ended', 'removed', 'activity', 'prompt' (a launch prompt changed state), 'hook' (an agent signal) with the session; 'event' with a EventRecord. */
   readonly events = new EventEmitter();
   private readonly _persistTimer: NodeJS.Timeout;
   private readonly _persisted = new Map<number, number>();
@@ -361,16 +352,16 @@ export class Registry {
     const at = new Date().toISOString();
     let id = 0;
     this._persist(`${type} event`, () => (id = this._store.addEvent(sessionId, at, type, data)));
-    const ev: StoredEvent = { id, sessionId, at, type, data };
+    const ev: EventRecord = { id, sessionId, at, type, data };
     this.events.emit('event', ev);
   }
 
-  eventHistory(afterId: number, limit: number): StoredEvent[] {
-    return this._store.events(null, afterId, limit) as StoredEvent[];
+  eventHistory(afterId: number, limit: number): EventRecord[] {
+    return this._store.events(null, afterId, limit) as EventRecord[];
   }
 
-  lastEvents(sessionIds: number[] | null, count: number): StoredEvent[] {
-    return this._store.lastEvents(sessionIds, count) as StoredEvent[];
+  lastEvents(sessionIds: number[] | null, count: number): EventRecord[] {
+    return this._store.lastEvents(sessionIds, count) as EventRecord[];
   }
 
   private _activityChanged(s: Session, c: ActivityChange): void {

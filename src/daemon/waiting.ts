@@ -1,6 +1,6 @@
 // Waiting for sessions to reach a state (`cw wait`, `launch --prompt`): evaluated on every activity change
 // and session end, never by polling.
-import type { SessionInfo, WaitUntil } from '../protocol/index.js';
+import type { WaitResult, WaitUntil } from '../protocol/index.js';
 import type { Registry } from './registry.js';
 import type { Session } from './session.js';
 
@@ -41,14 +41,6 @@ export function verdict(s: Session, until: WaitUntil, now = Date.now()): Verdict
       // Unknown activity (a program we cannot read) counts as busy: only its exit ends the wait.
       return (a === 'idle' || a === 'waiting_for_input') && !pendingInput && !promptPending ? 'yes' : 'no';
   }
-}
-
-export interface WaitResult {
-  reached: boolean;
-  /** Sessions that can no longer reach the state (ended first). */
-  unreachable: number[];
-  timedOut: boolean;
-  sessions: SessionInfo[];
 }
 
 /**

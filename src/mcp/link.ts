@@ -3,7 +3,7 @@
 // daemon sees the same client, with the same CW_SESSION_TOKEN: what the server sends comes from that session.
 import type { Channel, StreamHandlers } from '../client/channel.js';
 import { openChannel } from '../client/run.js';
-import type { Op, OpArgsOf } from '../protocol/messages.js';
+import type { Op, OpArgsOf, OpResults } from '../protocol/messages.js';
 
 /** Ops that change nothing: after a lost connection they are safe to send again on a new one. */
 const READ_ONLY = new Set<Op>(['list', 'status', 'screen', 'last-message', 'work', 'whoami', 'output']);
@@ -38,7 +38,7 @@ export class DaemonLink {
    * Sends one request. When the connection was lost before or during it, reconnects once; a request that
    * changes something is resent only if it never went out (it may have taken effect before the loss).
    */
-  async request<O extends Op>(op: O, args: OpArgsOf<O>, stream?: StreamHandlers): Promise<unknown> {
+  async request<O extends Op>(op: O, args: OpArgsOf<O>, stream?: StreamHandlers): Promise<OpResults[O]> {
     const ch = await this.channel();
     try {
       return await ch.request(op, args, stream);

@@ -1,4 +1,5 @@
-// Request ops and their argument schemas. Results are produced by the daemon and described as TS types.
+// The op contract: each op's argument schema (OpArgs, checked by the daemon) and its result type (OpResults, what
+// the daemon replies and what `Channel.request` returns), side by side. Events on streams: StreamEventOf.
 import * as z from 'zod/mini';
 
 /** Session names: safe in paths, URLs and NATS subject tokens. */
@@ -62,6 +63,10 @@ export type SessionState = z.infer<typeof SessionState>;
 
 export const Activity = z.enum(['working', 'idle', 'waiting_for_input', 'unknown']);
 export type Activity = z.infer<typeof Activity>;
+
+/** What `cw wait` waits for: an activity, the end of the process, or anything but working. */
+export const WaitUntil = z.enum(['idle', 'working', 'waiting', 'exit', 'not-working']);
+export type WaitUntil = z.infer<typeof WaitUntil>;
 
 export const OpArgs = {
   list: z.object({
@@ -141,7 +146,7 @@ export const OpArgs = {
   wait: z.object({
     sessions: z._default(z.array(SessionRef), []),
     tags: z._default(z.array(z.string()), []),
-    until: z._default(z.enum(['idle', 'working', 'waiting', 'exit', 'not-working']), 'not-working'),
+    until: z._default(WaitUntil, 'not-working'),
     mode: z._default(z.enum(['any', 'all']), 'all'),
     timeoutMs: z.optional(z.int().check(z.minimum(0))),
   }),
@@ -297,7 +302,6 @@ export interface ScreenResult {
   text: string;
 }
 
-/** Events on a stream (EVENT frames). Consumers ignore types they do not know. */
 /** An entry of the event history (`cw events`): activity changes, sessions created and ended. */
 export interface EventRecord {
   id: number;
@@ -307,8 +311,7 @@ export interface EventRecord {
   data: Record<string, unknown>;
 }
 
-export type WaitUntil = 'idle' | 'working' | 'waiting' | 'exit' | 'not-working';
-
+/** Events on a stream (EVENT frames). Consumers ignore types they do not know. */
 export type StreamEventOf =
   | { type: 'started'; session: SessionInfo }
   | { type: 'event'; event: EventRecord }
@@ -319,3 +322,62 @@ export type StreamEventOf =
 
 /** Why a stream ended, from the client's point of view. */
 export type EndReason = 'exited' | 'detached' | 'closed' | 'too_slow' | 'daemon_stopped' | 'removed' | 'eof';
+
+/** A message just stored (`msg`, `reply`), with what became of it at the receiver's end. */
+export type SentMessage = MessageInfo & { targetState: string; hint: string | null };
+
+/** `wait`: whether the state was reached, and where every waited-for session stands. */
+export interface WaitResult {
+  reached: boolean;
+  /** Sessions that can no longer reach the state (ended first). */
+  unreachable: number[];
+  timedOut: boolean;
+  sessions: SessionInfo[];
+}
+
+/** What a session owes and waits on (`work`, and part of `status`). */
+export interface WorkResult {
+  owes: MessageInfo[];
+  waitsOn: MessageInfo[];
+}
+
+/** An empty reply: the op was done. */
+export type Done = Record<string, never>;
+
+/**
+ * Each op's result: what the daemon replies (its handlers are typed against this map) and what
+ * `Channel.request(op, args)` resolves with. For a stream op, its first reply; the rest arrive on the stream.
+ */
+export interface OpResults {
+  ping: { pong: true };
+  list: { sessions: SessionInfo[] };
+  /** `prompt`: what became of a `--prompt` (held: by what, in `held`); absent without one. */
+  launch: { session: SessionInfo; prompt?: 'pending' | 'submitted' | 'held'; held?: string };
+  status: WorkResult & { session: SessionInfo; logError: string | null };
+  send: { session: number; bytes: number; pasted: boolean };
+  wait: WaitResult;
+  'last-message': LastMessageResult;
+  hook: Done;
+  events: Done;
+  screen: ScreenResult;
+  kill: { killed: number[]; alreadyEnded: number[]; sessions: SessionInfo[] };
+  rm: { removed: number[] };
+  output: { session: SessionInfo };
+  attach: { session: SessionInfo };
+  resize: Done;
+  close: Done;
+  whoami: { kind: 'session'; session: SessionInfo } | { kind: 'operator'; label: string };
+  msg: { messages: SentMessage[] };
+  request: { request: MessageInfo; reply: MessageInfo };
+  reply: { message: SentMessage };
+  inbox: { me: string; messages: MessageInfo[] };
+  work: WorkResult;
+  'work-close': { message: MessageInfo };
+  'state-set': { session: SessionInfo };
+  listen: { me: string };
+  ui: UiResult;
+  messages: MessagesResult;
+  stop: { stopping: true; sessions: number };
+}
+
+export type OpResultOf<O extends Op> = OpResults[O];

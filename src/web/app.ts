@@ -1,6 +1,6 @@
 // The codewire dashboard: every session at a glance, live over the daemon's event stream (no polling), a
 // live terminal per session, launch/send/kill/answer actions, and the messages between sessions.
-import type { EventRecord, MessagesResult, ScreenResult, SessionInfo, StreamEventOf } from '../protocol/messages.js';
+import type { EventRecord, MessagesResult, SessionInfo, StreamEventOf } from '../protocol/messages.js';
 import { connectWeb, type WebChannel } from './channel.js';
 import { $, ago, fill, h, quoteArgs, shellWords, utf8 } from './dom.js';
 import { renderMessages } from './messages.js';
@@ -210,7 +210,7 @@ async function openTerminal(s: SessionInfo): Promise<void> {
     return renderTermBar();
   }
   try {
-    const r = (await ch!.request('screen', { session: String(s.id), ansi: true })) as ScreenResult;
+    const r = await ch!.request('screen', { session: String(s.id), ansi: true });
     await term.showSaved(s, r.text, r.cols, r.rows);
   } catch (err) {
     fail(err);
@@ -250,13 +250,13 @@ function buildLaunchDialog(): HTMLDialogElement {
       const command = shellWords(get('command'));
       if (!command.length) throw new Error('a command is required');
       if (!ch) throw new Error('not connected to the daemon');
-      const r = (await ch.request('launch', {
+      const r = await ch.request('launch', {
         command,
         ...(get('name') ? { name: get('name') } : {}),
         ...(get('dir') ? { cwd: get('dir') } : {}),
         ...(get('agent') ? { agent: get('agent') } : {}),
         ...(get('prompt') ? { prompt: get('prompt') } : {}),
-      })) as { session: SessionInfo };
+      });
       dialog.close();
       form.reset();
       upsert(r.session);
@@ -449,7 +449,7 @@ function scheduleMessages(): void {
 async function refreshList(): Promise<void> {
   if (!ch) return;
   try {
-    const r = (await ch.request('list', { status: 'all' })) as { sessions: SessionInfo[] };
+    const r = await ch.request('list', { status: 'all' });
     sessions = r.sessions;
     render();
   } catch (err) {
@@ -460,7 +460,7 @@ async function refreshList(): Promise<void> {
 async function refreshMessages(): Promise<void> {
   if (!ch) return;
   try {
-    messages = (await ch.request('messages', { limit: 200 })) as MessagesResult;
+    messages = await ch.request('messages', { limit: 200 });
     renderMessages(messagesView, messages, sessions);
     openWorkBadge.textContent = String(messages.open.length);
     openWorkBadge.hidden = messages.open.length === 0;

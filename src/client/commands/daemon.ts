@@ -69,7 +69,7 @@ export function register(program: Command): void {
           const ch = await openChannel();
           const hello = await ch.hello;
           const closed = new Promise<void>((r) => ch.onClose(() => r()));
-          const r = (await ch.request('stop', {})) as { sessions: number };
+          const r = await ch.request('stop', {});
           await closed;
           if (o.json) printJson({ stopped: true, pid: hello.pid, sessionsEnded: r.sessions });
           say(`Remote daemon stopped (pid ${hello.pid})`);
@@ -101,7 +101,7 @@ export function register(program: Command): void {
         const { channel, socket } = conn;
         const hello = await channel.hello;
         const closed = new Promise<void>((r) => socket.once('close', () => r()));
-        const r = (await channel.request('stop', {})) as { sessions: number };
+        const r = await channel.request('stop', {});
         // The channel lets go of the socket once nothing is pending; hold the process until the daemon hangs up.
         socket.ref();
         await closed;

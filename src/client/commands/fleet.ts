@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { parseEnv } from './launch.js';
 import type { NatsConfig } from '../../common/config.js';
-import type { SessionInfo } from '../../protocol/messages.js';
 import { NODE_NAME_RE, parseNodeTarget, type DiscoverReply, type FleetSession, type PeerSeen } from '../../common/fleet/subjects.js';
 import { ClientError, ExitCode } from '../errors.js';
 import { keyBytes } from '../keys.js';
+import type { FleetOpResults } from '../fleet-requester.js';
 import { collect, formatAge, printJson, reportError, say, table, usage } from '../run.js';
 import { childProcess } from '../../common/builtins.js';
 
@@ -177,7 +177,7 @@ export function register(program: Command): void {
     .action(async (command: string[], o: FleetOpts & { on: string; name?: string; tag: string[]; dir?: string; env: string[]; agent?: string; prompt?: string }) => {
       const env = parseEnv(o.env);
       await withFleet(o, async (nc, r) => {
-        const res = (await r.ask(nc, o.on, 'launch', {
+        const res = await r.ask(nc, o.on, 'launch', {
           command,
           tags: o.tag,
           env,
@@ -185,7 +185,7 @@ export function register(program: Command): void {
           ...(o.dir !== undefined ? { cwd: o.dir } : {}),
           ...(o.agent !== undefined ? { agent: o.agent } : {}),
           ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
-        })) as { session: SessionInfo };
+        });
         const s = res.session;
         if (o.json) printJson({ node: o.on, ...s });
         else process.stdout.write(`${s.id}\n`);
@@ -205,13 +205,13 @@ export function register(program: Command): void {
       if (text === undefined && o.key.length === 0) throw usage('nothing to send', 'give TEXT or --key');
       for (const k of o.key) if (keyBytes(k) === null) throw usage(`unknown key '${k}'`, 'keys: Enter, Escape, Tab, S-Tab, Space, BSpace, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1..F12, C-x, M-x, or one character');
       await withFleet(o, async (nc, r) => {
-        const res = (await r.ask(nc, node, 'send', {
+        const res = await r.ask(nc, node, 'send', {
           session,
           ...(text !== undefined ? { text } : {}),
           enter: text !== undefined && o.newline && o.key.length === 0,
           keys: o.key,
           ifIdle: !!o.ifIdle,
-        })) as { session: number; bytes: number };
+        });
         if (o.json) printJson({ node, ...res });
         say(`Sent ${res.bytes} bytes to session ${res.session} on ${node}`);
       });
@@ -223,7 +223,7 @@ export function register(program: Command): void {
     .action(async (t: string, o: FleetOpts) => {
       const { node, session } = target(t);
       await withFleet(o, async (nc, r) => {
-        const res = (await r.ask(nc, node, 'status', { session })) as { session: SessionInfo; logError: string | null };
+        const res = await r.ask(nc, node, 'status', { session });
         const s = res.session;
         if (o.json) {
           printJson({ node, ...s, logError: res.logError });
@@ -254,7 +254,7 @@ export function register(program: Command): void {
     .action(async (t: string, o: FleetOpts) => {
       const { node, session } = target(t);
       await withFleet(o, async (nc, r) => {
-        const res = (await r.ask(nc, node, 'kill', { session })) as { killed: number[]; alreadyEnded: number[] };
+        const res = await r.ask(nc, node, 'kill', { session });
         if (o.json) printJson({ node, ...res });
         for (const id of res.killed) say(`Session ${id} killed on ${node}`);
         for (const id of res.alreadyEnded) say(`Session ${id} on ${node} had already ended`);
@@ -267,7 +267,7 @@ export function register(program: Command): void {
     .action(async (t: string, o: FleetOpts) => {
       const { node, session } = target(t);
       await withFleet(o, async (nc, r) => {
-        const res = (await r.ask(nc, node, 'screen', { session })) as { text: string };
+        const res = await r.ask(nc, node, 'screen', { session });
         if (o.json) printJson({ node, ...res });
         else process.stdout.write(res.text.endsWith('\n') || res.text === '' ? res.text : `${res.text}\n`);
       });
@@ -279,7 +279,7 @@ export function register(program: Command): void {
     .action(async (t: string, o: FleetOpts) => {
       const { node, session } = target(t);
       await withFleet(o, async (nc, r) => {
-        const res = (await r.ask(nc, node, 'last-message', { session })) as { text: string };
+        const res = await r.ask(nc, node, 'last-message', { session });
         if (o.json) printJson({ node, ...res });
         else process.stdout.write(res.text.endsWith('\n') || res.text === '' ? res.text : `${res.text}\n`);
       });
@@ -295,7 +295,7 @@ export function register(program: Command): void {
       const globalToken = cmd.optsWithGlobals<{ token?: string }>().token;
       const found: { url?: string } = {};
       await withFleet(o, async (nc, r) => {
-        const info = (await r.ask(nc, node, 'info', {})) as { url: string | null };
+        const info = await r.ask(nc, node, 'info', {});
         if (!info.url) throw new ClientError(`node '${node}' has no URL to attach to`, 'on that machine, set [daemon] listen (and external_url) in config.toml and restart its daemon');
         found.url = info.url;
       });
@@ -356,19 +356,19 @@ export async function fleetConfigured(targetText: string): Promise<boolean> {
  * (a session, by its token, or the operator), named NODE:LABEL with this machine's node name; the receiving
  * node stores it as `fleet:NODE:LABEL`. `cw request` waits for the reply over the same NATS request.
  */
-export async function fleetDeliver(
-  kind: 'msg' | 'request',
+export async function fleetDeliver<K extends 'msg' | 'request'>(
+  kind: K,
   targetText: string,
   body: string,
   o: { task?: boolean; timeoutMs?: number },
-): Promise<unknown> {
+): Promise<FleetOpResults[K]> {
   const { node, session } = target(targetText);
   const { openChannel } = await import('../run.js');
   const ch = await openChannel();
   let label: string;
   try {
-    const who = (await ch.request('whoami', {})) as { kind: string; session?: SessionInfo; label?: string };
-    label = who.session ? (who.session.name ?? String(who.session.id)) : 'operator';
+    const who = await ch.request('whoami', {});
+    label = who.kind === 'session' ? (who.session.name ?? String(who.session.id)) : 'operator';
   } finally {
     ch.end();
   }
@@ -381,10 +381,10 @@ export async function fleetDeliver(
   const r = await import('../fleet-requester.js');
   const nc = await r.connectFleet(cfg);
   try {
-    if (kind === 'msg') return await r.ask(nc, node, 'msg', { to: session, body, task: !!o.task, from });
+    if (kind === 'msg') return await r.ask(nc, node, kind, { to: session, body, task: !!o.task, from });
     const timeoutMs = o.timeoutMs ?? 60_000;
     // The node waits up to timeoutMs for the reply; we wait a little longer for the node's answer.
-    return await r.ask(nc, node, 'request', { to: session, body, timeoutMs, from }, timeoutMs + 5000);
+    return await r.ask(nc, node, kind, { to: session, body, timeoutMs, from }, timeoutMs + 5000);
   } finally {
     await nc.close().catch(() => {});
   }

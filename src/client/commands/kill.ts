@@ -1,6 +1,5 @@
 // cw kill SESSION... | --tag T | --all
 import type { Command } from 'commander';
-import type { SessionInfo } from '../../protocol/index.js';
 import { collect, printJson, say, usage, withDaemon } from '../run.js';
 
 export function register(program: Command): void {
@@ -14,11 +13,7 @@ export function register(program: Command): void {
     .action(async (refs: string[], o: { tag: string[]; all?: boolean; json?: boolean }) => {
       if (refs.length === 0 && o.tag.length === 0 && !o.all) throw usage('name the sessions to kill', 'cw kill SESSION... | --tag T | --all');
       await withDaemon(async (ch) => {
-        const r = (await ch.request('kill', { sessions: refs, tags: o.tag, all: !!o.all })) as {
-          killed: number[];
-          alreadyEnded: number[];
-          sessions: SessionInfo[];
-        };
+        const r = await ch.request('kill', { sessions: refs, tags: o.tag, all: !!o.all });
         if (o.json) printJson(r);
         for (const id of r.killed) say(`Session ${id} killed`);
         for (const id of r.alreadyEnded) say(`Session ${id} had already ended`);

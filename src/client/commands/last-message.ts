@@ -1,7 +1,6 @@
 // cw last-message SESSION [-n N] [--json]
 import type { Command } from 'commander';
 import { safeText } from '../../common/terminal-text.js';
-import type { LastMessageResult } from '../../protocol/index.js';
 import { ClientError } from '../errors.js';
 import { parseIntOption, printJson, withDaemon, writeOut } from '../run.js';
 
@@ -15,7 +14,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON: session, agent, text, source (hook, transcript or screen)')
     .action(async (ref: string, o: { lines?: number; json?: boolean }) => {
       await withDaemon(async (ch) => {
-        const r = (await ch.request('last-message', { session: ref })) as LastMessageResult;
+        const r = await ch.request('last-message', { session: ref });
         let text = r.text;
         if (o.lines !== undefined) text = text.split('\n').slice(-o.lines).join('\n');
         if (o.json) {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SEND_TEXT_MAX_BYTES, type SessionInfo } from '../../protocol/index.js';
+import { SEND_TEXT_MAX_BYTES } from '../../protocol/index.js';
 import { ExitCode } from '../errors.js';
 import { collect, isRemote, parseIntOption, printJson, say, usage, withDaemon } from '../run.js';
 
@@ -64,7 +64,7 @@ export function register(program: Command): void {
         const baseEnv: Record<string, string> = {};
         if (!remote) for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
         const cwd = remote ? o.dir : resolve(o.dir ?? process.cwd());
-        const r = (await ch.request('launch', {
+        const r = await ch.request('launch', {
           command,
           ...(cwd !== undefined ? { cwd } : {}),
           tags: o.tag,
@@ -77,7 +77,7 @@ export function register(program: Command): void {
           ...(prompt !== undefined ? { prompt, waitReady: !!o.waitReady } : {}),
           ...(o.promptTimeout !== undefined ? { promptTimeoutMs: o.promptTimeout * 1000 } : {}),
           hooks: o.hooks,
-        })) as { session: SessionInfo; prompt?: string; held?: string };
+        });
         const s = r.session;
         if (o.json) printJson(s);
         else process.stdout.write(`${s.id}\n`);

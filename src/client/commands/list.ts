@@ -20,11 +20,11 @@ export function register(program: Command): void {
       if (o.activity && !ACTIVITIES.includes(o.activity)) throw usage(`--activity takes ${ACTIVITIES.join(', ')}, got '${o.activity}'`);
       const activity = o.activity === 'waiting' ? 'waiting_for_input' : o.activity;
       await withDaemon(async (ch) => {
-        const r = (await ch.request('list', {
+        const r = await ch.request('list', {
           status: o.status as 'running' | 'exited' | 'all',
           tags: o.tag,
           ...(activity ? { activity: activity as SessionInfo['activity'] } : {}),
-        })) as { sessions: SessionInfo[] };
+        });
         if (o.json) {
           printJson(r.sessions);
           return;

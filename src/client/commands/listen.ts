@@ -22,7 +22,7 @@ export function register(program: Command): void {
             else if (ev.type === 'end') resolveEnd(ev);
           },
         });
-        say(`[cw] listening for messages to ${safeLine((result as { me: string }).me)} (Ctrl+C to stop)`);
+        say(`[cw] listening for messages to ${safeLine(result.me)} (Ctrl+C to stop)`);
         const e = await end;
         throw new ClientError(`stopped listening: ${e.message}`);
       });

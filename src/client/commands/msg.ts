@@ -1,7 +1,6 @@
 // cw msg TARGET [TEXT] [--task] [--stdin] [--json] ; cw request TARGET [TEXT] [--timeout S] ; cw reply ID [TEXT]
 import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
-import type { MessageInfo } from '../../protocol/messages.js';
 import { ExitCode } from '../errors.js';
 import { cleanBody, formatMessage } from '../messages-format.js';
 import { isRemote, printJson, routeTarget, say, usage, withDaemon, writeOut } from '../run.js';
@@ -14,8 +13,6 @@ async function bodyFrom(text: string | undefined, stdin: boolean | undefined): P
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
-
-type Sent = MessageInfo & { targetState: string; hint: string | null };
 
 export function register(program: Command): void {
   program
@@ -33,7 +30,7 @@ export function register(program: Command): void {
       const { fleetConfigured, fleetDeliver } = await import('./fleet.js');
       const overFleet = to === target && !isRemote() && (await fleetConfigured(target));
       await withDaemon(async (ch) => {
-        const r = (overFleet ? await fleetDeliver('msg', target, body, { task: !!o.task }) : await ch.request('msg', { to, body, task: !!o.task })) as { messages: Sent[] };
+        const r = overFleet ? await fleetDeliver('msg', target, body, { task: !!o.task }) : await ch.request('msg', { to, body, task: !!o.task });
         if (o.json) printJson(r.messages);
         for (const m of r.messages) {
           if (!o.json) process.stdout.write(`${m.id}\n`);
@@ -60,7 +57,7 @@ export function register(program: Command): void {
       const overFleet = to === target && !isRemote() && (await fleetConfigured(target));
       const timeoutMs = Math.round(secs * 1000);
       await withDaemon(async (ch) => {
-        const r = (overFleet ? await fleetDeliver('request', target, body, { timeoutMs }) : await ch.request('request', { to, body, timeoutMs })) as { request: MessageInfo; reply: MessageInfo };
+        const r = overFleet ? await fleetDeliver('request', target, body, { timeoutMs }) : await ch.request('request', { to, body, timeoutMs });
         if (o.json) printJson(r);
         // Just the reply, for `$(cw request ...)`; the peer's controls arrive as visible escapes.
         else await writeOut(`${cleanBody(r.reply.body)}\n`);
@@ -78,7 +75,7 @@ export function register(program: Command): void {
     .action(async (id: string, text: string | undefined, o: { stdin?: boolean; json?: boolean }) => {
       const body = await bodyFrom(text, o.stdin);
       await withDaemon(async (ch) => {
-        const r = (await ch.request('reply', { id, body })) as { message: Sent };
+        const r = await ch.request('reply', { id, body });
         if (o.json) printJson(r.message);
         say(`Reply ${r.message.id} to ${safeLine(r.message.to)} (re ${safeLine(r.message.re)})`);
       });
@@ -95,7 +92,7 @@ export function register(program: Command): void {
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 1) throw usage(`--limit takes a positive number, got '${o.limit}'`);
       await withDaemon(async (ch) => {
-        const r = (await ch.request('inbox', { peek: !!o.peek, all: !!o.all, limit })) as { me: string; messages: MessageInfo[] };
+        const r = await ch.request('inbox', { peek: !!o.peek, all: !!o.all, limit });
         if (o.json) {
           printJson(r.messages);
           return;

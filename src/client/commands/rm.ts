@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .action(async (refs: string[], o: { exited?: boolean; json?: boolean }) => {
       if (refs.length === 0 && !o.exited) throw usage('name the sessions to remove', 'cw rm SESSION... | --exited');
       await withDaemon(async (ch) => {
-        const r = (await ch.request('rm', { sessions: refs, exited: !!o.exited })) as { removed: number[] };
+        const r = await ch.request('rm', { sessions: refs, exited: !!o.exited });
         if (o.json) printJson(r);
         say(r.removed.length ? `Removed session${r.removed.length > 1 ? 's' : ''} ${r.removed.join(', ')}` : 'nothing to remove');
       });

@@ -1,6 +1,5 @@
 // cw screen SESSION [--ansi] [--json]
 import type { Command } from 'commander';
-import type { ScreenResult } from '../../protocol/index.js';
 import { printJson, withDaemon, writeOut } from '../run.js';
 
 export function register(program: Command): void {
@@ -12,7 +11,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON: size, cursor and text')
     .action(async (ref: string, o: { ansi?: boolean; json?: boolean }) => {
       await withDaemon(async (ch) => {
-        const r = (await ch.request('screen', { session: ref, ansi: !!o.ansi })) as ScreenResult;
+        const r = await ch.request('screen', { session: ref, ansi: !!o.ansi });
         if (o.json) printJson(r);
         else await writeOut(r.text.endsWith('\n') || r.text === '' ? r.text : `${r.text}\n`);
       });

@@ -70,14 +70,14 @@ export function register(program: Command): void {
         keys.push(Buffer.from(b, 'latin1'));
       }
       await withDaemon(async (ch) => {
-        const r = (await ch.request('send', {
+        const r = await ch.request('send', {
           session: ref,
           ...(body !== undefined ? { text: body } : {}),
           enter: body !== undefined && o.newline && o.key.length === 0,
           ...(o.paste !== undefined ? { paste: o.paste } : {}),
           ...(keys.length ? { keys: Buffer.concat(keys) } : {}),
           ifIdle: !!o.ifIdle,
-        })) as { session: number; bytes: number; pasted: boolean };
+        });
         if (o.json) printJson(r);
         say(`Sent ${r.bytes} bytes to session ${r.session}${r.pasted ? ' (as a paste)' : ''}`);
         return ExitCode.OK;

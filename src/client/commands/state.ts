@@ -1,7 +1,6 @@
 // cw state [show] ; cw state set TEXT [--session S] ; cw state clear
 import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
-import type { SessionInfo } from '../../protocol/messages.js';
 import { printJson, say, withDaemon } from '../run.js';
 
 export function register(program: Command): void {
@@ -11,9 +10,9 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       await withDaemon(async (ch) => {
-        const r = (await ch.request('whoami', {})) as { kind: string; session?: SessionInfo; label?: string };
+        const r = await ch.request('whoami', {});
         if (o.json) printJson(r);
-        else if (r.session) process.stdout.write(`${r.session.stateCard ? safeLine(r.session.stateCard) : '(no state card)'}\n`);
+        else if (r.kind === 'session') process.stdout.write(`${r.session.stateCard ? safeLine(r.session.stateCard) : '(no state card)'}\n`);
         else say(`you are ${safeLine(r.label)} (not a session): use \`cw state set --session NAME TEXT\``);
       });
     });
@@ -26,7 +25,7 @@ export function register(program: Command): void {
         const text = clear ? null : (args[0] as string);
         const o = (clear ? args[0] : args[1]) as { session?: string; json?: boolean };
         await withDaemon(async (ch) => {
-          const r = (await ch.request('state-set', { card: text, ...(o.session ? { session: o.session } : {}) })) as { session: SessionInfo };
+          const r = await ch.request('state-set', { card: text, ...(o.session ? { session: o.session } : {}) });
           if (o.json) printJson(r.session);
           say(`State card of session ${r.session.id}: ${r.session.stateCard ? safeLine(r.session.stateCard) : '(cleared)'}`);
         });

@@ -1,7 +1,6 @@
 // cw status SESSION [--json]
 import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
-import type { MessageInfo, SessionInfo } from '../../protocol/index.js';
 import { describeState, formatAge, printJson, withDaemon } from '../run.js';
 
 export function register(program: Command): void {
@@ -12,7 +11,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (ref: string, o: { json?: boolean }) => {
       await withDaemon(async (ch) => {
-        const r = (await ch.request('status', { session: ref })) as { session: SessionInfo; logError: string | null; owes: MessageInfo[]; waitsOn: MessageInfo[] };
+        const r = await ch.request('status', { session: ref });
         const s = r.session;
         if (o.json) {
           printJson({ ...s, logError: r.logError, owes: r.owes, waitsOn: r.waitsOn });

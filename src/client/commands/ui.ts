@@ -13,7 +13,6 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import type { UiResult } from '../../protocol/messages.js';
 import { printJson, say, withDaemon } from '../run.js';
 import { childProcess } from '../../common/builtins.js';
 import { codewireHome } from '../../common/paths.js';
@@ -117,7 +116,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON: {url, login, expiresAt}')
     .action(async (o: { open: boolean; json?: boolean }) => {
       await withDaemon(async (ch) => {
-        const r = (await ch.request('ui', {})) as UiResult;
+        const r = await ch.request('ui', {});
         if (o.json) printJson(r);
         else process.stdout.write(`${r.login}\n`);
         const secs = Math.max(0, Math.round((Date.parse(r.expiresAt) - Date.now()) / 1000));

@@ -1,11 +1,12 @@
 // cw wait SESSION... [--until idle|working|waiting|exit|not-working] [--any|--all] [--tag T] [--timeout S] [--json]
 import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
-import type { SessionInfo } from '../../protocol/index.js';
+import type { SessionInfo, WaitUntil } from '../../protocol/index.js';
 import { ClientError, ExitCode } from '../errors.js';
 import { collect, describeState, printJson, say, usage, withDaemon } from '../run.js';
 
-const UNTIL = ['idle', 'working', 'waiting', 'exit', 'not-working'];
+const UNTIL: readonly WaitUntil[] = ['idle', 'working', 'waiting', 'exit', 'not-working'];
+const isUntil = (s: string): s is WaitUntil => (UNTIL as readonly string[]).includes(s);
 
 export function describeActivity(s: SessionInfo): string {
   if (s.state !== 'running') return describeState(s);
@@ -28,7 +29,8 @@ export function register(program: Command): void {
       '\nA session whose activity is unknown (a program cw cannot read) is not-working only once it exits.\nAfter `cw send`, idle and waiting count only once the session has reacted (or 3 s passed).\n\nExamples:\n  cw wait fix --timeout 900 && cw last-message fix\n  cw wait --tag ui --any --until waiting',
     )
     .action(async (refs: string[], o: { until: string; any?: boolean; all?: boolean; tag: string[]; timeout?: string; json?: boolean }) => {
-      if (!UNTIL.includes(o.until)) throw usage(`--until takes ${UNTIL.join(', ')}, got '${o.until}'`);
+      const until = o.until;
+      if (!isUntil(until)) throw usage(`--until takes ${UNTIL.join(', ')}, got '${o.until}'`);
       if (o.any && o.all) throw usage('give --any or --all, not both');
       if (refs.length === 0 && o.tag.length === 0) throw usage('name the sessions to wait for', 'cw wait SESSION... | --tag T');
       let timeoutMs: number | undefined;
@@ -38,13 +40,13 @@ export function register(program: Command): void {
         timeoutMs = Math.round(n * 1000);
       }
       await withDaemon(async (ch) => {
-        const r = (await ch.request('wait', {
+        const r = await ch.request('wait', {
           sessions: refs,
           tags: o.tag,
-          until: o.until as 'not-working',
+          until,
           mode: o.any ? 'any' : 'all',
           ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-        })) as { reached: boolean; timedOut: boolean; unreachable: number[]; sessions: SessionInfo[] };
+        });
         if (o.json) printJson(r);
         else for (const s of r.sessions) process.stdout.write(`${s.id}\t${s.name ?? '-'}\t${describeActivity(s)}\n`);
         if (r.reached) return ExitCode.OK;

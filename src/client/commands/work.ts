@@ -1,6 +1,5 @@
 // cw work [--json] ; cw work done ID RESULT ; cw work block ID REASON
 import type { Command } from 'commander';
-import type { MessageInfo } from '../../protocol/messages.js';
 import { safeLine } from '../../common/terminal-text.js';
 import { printJson, say, table, withDaemon } from '../run.js';
 
@@ -14,7 +13,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON: {owes, waitsOn}')
     .action(async (o: { json?: boolean }) => {
       await withDaemon(async (ch) => {
-        const r = (await ch.request('work', {})) as { owes: MessageInfo[]; waitsOn: MessageInfo[] };
+        const r = await ch.request('work', {});
         if (o.json) {
           printJson(r);
           return;
@@ -38,7 +37,7 @@ export function register(program: Command): void {
       .option('--json', 'print JSON')
       .action(async (id: string, text: string, o: { json?: boolean }) => {
         await withDaemon(async (ch) => {
-          const r = (await ch.request('work-close', { id, state: state === 'done' ? 'done' : 'blocked', text })) as { message: MessageInfo };
+          const r = await ch.request('work-close', { id, state: state === 'done' ? 'done' : 'blocked', text });
           if (o.json) printJson(r.message);
           say(`${r.message.id} ${r.message.workState}; ${safeLine(r.message.from)} is told`);
         });

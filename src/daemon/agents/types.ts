@@ -8,7 +8,8 @@
 
 export type AgentKind = 'claude' | 'codex' | 'gemini' | 'aider' | 'goose' | 'opencode' | 'cursor-agent' | 'shell' | 'generic';
 
-export type Activity = 'working' | 'idle' | 'waiting_for_input' | 'unknown';
+/** The protocol's: what clients see is what the recognisers produce. */
+export type { Activity } from '../../protocol/messages.js';
 
 /** A snapshot with its lines normalised once for matching (see screen.ts prepareScreen). */
 export interface Screen {

@@ -308,7 +308,7 @@ export class FleetAgent {
 
   private async _info(): Promise<NodeInfo> {
     const ch = await this._localChannel();
-    const r = (await ch.request('list', { status: 'all' })) as { sessions: SessionInfo[] };
+    const r = await ch.request('list', { status: 'all' });
     const sessions = r.sessions.slice(0, FLEET_MAX_SESSIONS).map(summary);
     return {
       node: this.node,

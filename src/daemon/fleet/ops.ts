@@ -3,7 +3,7 @@
 // daemon's handlers validate the arguments and do the work exactly as for `cw launch`, `cw send`...
 import type { Channel } from '../../client/channel.js';
 import { keyBytes } from '../../client/keys.js';
-import type { OpArgsOf, SessionInfo } from '../../protocol/messages.js';
+import type { Op, OpArgsOf } from '../../protocol/messages.js';
 import type { NodeInfo } from '../../common/fleet/subjects.js';
 
 export interface FleetOpContext {
@@ -52,11 +52,14 @@ function str(args: Record<string, unknown>, key: string): string {
   return v;
 }
 
-/** Copies only the listed keys that are present: nothing else from the network reaches the daemon's handlers. */
-function pick(args: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+/**
+ * Copies only the listed keys of `op` that are present: nothing else from the network reaches the daemon's
+ * handlers. Their values are not checked here: the daemon parses them against OpArgs[op], as from any client.
+ */
+function pick<O extends Op>(_op: O, args: Record<string, unknown>, keys: (keyof OpArgsOf<O> & string)[]): OpArgsOf<O> {
   const out: Record<string, unknown> = {};
   for (const k of keys) if (args[k] !== undefined) out[k] = args[k];
-  return out;
+  return out as OpArgsOf<O>;
 }
 
 function refuse(ctx: FleetOpContext, what: string, key: string): never {
@@ -67,16 +70,14 @@ registerFleetOp('info', async (ctx) => ctx.info());
 
 registerFleetOp('list', async (ctx, args) => {
   const ch = await ctx.channel();
-  return ch.request('list', pick(args, ['status', 'tags', 'activity']) as OpArgsOf<'list'>);
+  return ch.request('list', pick('list', args, ['status', 'tags', 'activity']));
 });
 
 registerFleetOp('launch', async (ctx, args) => {
   if (!ctx.allow.launch) refuse(ctx, 'launching sessions', 'allow_launch');
   const ch = await ctx.channel();
   // As over `--server`: no baseEnv and no client directory; the node's environment and home are the base.
-  const r = (await ch.request('launch', pick(args, ['command', 'name', 'cwd', 'env', 'tags', 'agent', 'cols', 'rows', 'prompt']) as OpArgsOf<'launch'>)) as {
-    session: SessionInfo;
-  };
+  const r = await ch.request('launch', pick('launch', args, ['command', 'name', 'cwd', 'env', 'tags', 'agent', 'cols', 'rows', 'prompt']));
   ctx.audit(`launched session ${r.session.id}${r.session.name ? ` (${r.session.name})` : ''} for a fleet request: ${r.session.command.join(' ').slice(0, 200)}`);
   return r;
 });
@@ -95,12 +96,12 @@ registerFleetOp('send', async (ctx, args) => {
     keys.push(Buffer.from(b, 'latin1'));
   }
   const ch = await ctx.channel();
-  const r = (await ch.request('send', {
+  const r = await ch.request('send', {
+    ...pick('send', args, ['enter', 'paste', 'ifIdle']),
     session,
     ...(text !== undefined ? { text: Buffer.from(text) } : {}),
     ...(keys.length ? { keys: Buffer.concat(keys) } : {}),
-    ...pick(args, ['enter', 'paste', 'ifIdle']),
-  } as OpArgsOf<'send'>)) as { session: number; bytes: number };
+  });
   ctx.audit(`typed ${r.bytes} bytes into session ${r.session} for a fleet request`);
   return r;
 });
@@ -110,7 +111,7 @@ registerFleetOp('status', async (ctx, args) => (await ctx.channel()).request('st
 registerFleetOp('kill', async (ctx, args) => {
   if (!ctx.allow.kill) refuse(ctx, 'killing sessions', 'allow_kill');
   const session = str(args, 'session');
-  const r = (await (await ctx.channel()).request('kill', { sessions: [session] })) as { killed: number[] };
+  const r = await (await ctx.channel()).request('kill', { sessions: [session] });
   if (r.killed.length) ctx.audit(`killed session ${r.killed.join(', ')} for a fleet request`);
   return r;
 });
