@@ -37,15 +37,10 @@ export const shell: AgentProfile = {
   replyFromScreen: outputSincePrompt,
 };
 
+/** Any other program: the same readers; infer.ts adds quiescence and the general dialog recogniser. */
 export const generic: AgentProfile = {
+  ...shell,
   kind: 'generic',
   label: 'program',
   checked: 'any program: a question on the cursor line, OSC progress, output quiescence',
-  names: [],
-  title: {},
-  read: readShellScreen,
-  typesNotices: false,
-  submitDelayMs: 0,
-  composerEmpty: lineAtCursorEmpty,
-  replyFromScreen: outputSincePrompt,
 };
