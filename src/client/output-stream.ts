@@ -39,6 +39,6 @@ export async function consumeOutput(
 
 export function endError(e: OutputEnd): ClientError | null {
   if (e.reason === 'too_slow') return new ClientError(`dropped by the daemon: ${e.message}`, 'read the full output with `cw logs`');
-  if (e.reason === 'closed' || e.reason === 'daemon_stopped') return new ClientError(`stream ended: ${e.message}`);
+  if (e.reason === 'closed') return new ClientError(`stream ended: ${e.message}`);
   return null;
 }

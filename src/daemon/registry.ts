@@ -202,7 +202,6 @@ export class Registry {
     const screen = this._screens.open(id, cols, rows, SCREEN_SCROLLBACK_LINES, {
       parsed: (n) => session.screenParsed(n),
       respond: (d) => session.screenResponse(d),
-      title: () => {},
     });
     try {
       mkdirSync(this._paths.sessionsDir, { recursive: true, mode: 0o700 });
@@ -247,6 +246,13 @@ export class Registry {
       if (files) {
         this._log.error(`cannot start session for '${cmd}': ${files}`);
         throw new CwError(ErrorCode.INTERNAL, `could not start '${cmd}': ${files}`, 'end sessions you no longer need (`cw kill`), or raise the limit (`ulimit -n`) and restart the daemon (`cw stop`)');
+      }
+      // A failure that already has its code keeps it; the disk or the home refusing is the daemon's side,
+      // not a bad argument; anything else is the program failing to start (exec format, permissions).
+      if (err instanceof CwError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EROFS' || code === 'EDQUOT' || code === 'EIO') {
+        throw new CwError(ErrorCode.INTERNAL, `could not start '${cmd}': ${code} writing ${this._paths.home}`, 'free some space or fix the disk, then launch again');
       }
       throw invalid(`could not start '${cmd}': ${(err as Error).message}`);
     }

@@ -20,7 +20,6 @@ export interface ScreenWorkerData {
 export type FromWorker =
   | { t: 'parsed'; id: number; bytes: number }
   | { t: 'respond'; id: number; data: string }
-  | { t: 'title'; id: number; title: string }
   | { t: 'reply'; req: number; value: unknown }
   | { t: 'hibernated'; id: number; bytes: number; ms: number }
   | { t: 'revived'; id: number; ms: number }

@@ -99,9 +99,9 @@ function wire(id: number, entry: Entry, term: HeadlessTerminal): void {
   // Replies to terminal queries (device attributes, cursor position): the daemon forwards them to the pty
   // only while no real terminal is attached, so nothing answers twice.
   term.onData((data) => post({ t: 'respond', id, data }));
+  // The title travels in snapshots (activity rules read it); nobody needs a message per change.
   term.onTitleChange((title) => {
     entry.title = title;
-    post({ t: 'title', id, title });
   });
   term.onBell(() => {
     entry.lastBellAt = Date.now();

@@ -9,7 +9,6 @@ export interface ScreenListener {
   parsed(bytes: number): void;
   /** The terminal wants to answer a query (DA, DSR) on the pty's input. */
   respond(data: string): void;
-  title(title: string): void;
 }
 
 export class ScreenHost {
@@ -61,9 +60,6 @@ export class ScreenHost {
         return;
       case 'respond':
         this._listeners.get(m.id)?.listener.respond(m.data);
-        return;
-      case 'title':
-        this._listeners.get(m.id)?.listener.title(m.title);
         return;
       case 'hibernated':
         this._info(`screen of session ${m.id} hibernated: ${m.bytes} bytes packed in ${m.ms.toFixed(1)} ms`);

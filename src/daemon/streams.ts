@@ -17,8 +17,6 @@ const END_MESSAGES: Record<EndReason, string> = {
   detached: 'detached',
   closed: 'closed',
   too_slow: 'dropped: the client fell too far behind the output',
-  daemon_stopped: 'the daemon stopped',
-  removed: 'the session was removed',
   eof: 'end of output',
 };
 

@@ -321,7 +321,7 @@ export type StreamEventOf =
   | { type: 'end'; reason: EndReason; message: string };
 
 /** Why a stream ended, from the client's point of view. */
-export type EndReason = 'exited' | 'detached' | 'closed' | 'too_slow' | 'daemon_stopped' | 'removed' | 'eof';
+export type EndReason = 'exited' | 'detached' | 'closed' | 'too_slow' | 'eof';
 
 /** A message just stored (`msg`, `reply`), with what became of it at the receiver's end. */
 export type SentMessage = MessageInfo & { targetState: string; hint: string | null };
