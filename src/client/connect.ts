@@ -5,8 +5,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { APPEND_NOFOLLOW, checkHome, checkSocket, daemonLockName, readPrivateFile, resolvePaths, type Paths } from '../common/paths.js';
-import { Channel } from './channel.js';
-import { ClientError } from './errors.js';
+import { Channel } from '../channel/channel.js';
+import { ClientError } from '../channel/errors.js';
 import { childProcess } from '../common/builtins.js';
 
 /** How long a command waits for a daemon it started to accept connections (a cold start on a loaded CI box). */

@@ -2,7 +2,7 @@
 // discover nodes by scatter-gather, send per-node requests. Loaded only by the fleet command.
 import { createInbox } from '@nats-io/transport-node';
 import type { NatsConfig } from '../common/config.js';
-import { ClientError, ExitCode } from './errors.js';
+import { ClientError, ExitCode } from '../channel/errors.js';
 import { classifyNatsError, connect, describeServers, isNoResponders, isTimeout, natsOptions, type NatsConnection } from '../common/fleet/nats.js';
 import {
   DISCOVER_SUBJECT,

@@ -1,7 +1,7 @@
 // The cw command line: registers one file per command and maps failures to exit codes.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../common/version.js';
-import { ExitCode } from './errors.js';
+import { ExitCode } from '../channel/errors.js';
 import { reportError, setGlobalOptions } from './run.js';
 import { register as attach } from './commands/attach.js';
 import { register as daemon } from './commands/daemon.js';

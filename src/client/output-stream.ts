@@ -1,7 +1,7 @@
 // Consuming an `output` stream (history, then live bytes) for watch and logs.
 import type { OpArgsOf, SessionInfo, StreamEventOf } from '../protocol/index.js';
-import type { Channel } from './channel.js';
-import { ClientError } from './errors.js';
+import type { Channel } from '../channel/channel.js';
+import { ClientError } from '../channel/errors.js';
 
 export interface OutputEnd {
   /** Set when the session ended (now or before the stream began). */

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES } from '../protocol/frame.js';
 import { codewireHome } from '../common/paths.js';
-import { Channel } from './channel.js';
-import { ClientError, ExitCode } from './errors.js';
+import { Channel } from '../channel/channel.js';
+import { ClientError, ExitCode } from '../channel/errors.js';
 import { loadServers } from './servers.js';
 
 /** How long to wait for the TCP, TLS and HTTP upgrade handshakes together. */

@@ -1,7 +1,7 @@
 // Shared plumbing for commands: connecting, printing, and turning failures into one line and an exit code.
 import type { SessionInfo } from '../protocol/index.js';
-import type { Channel } from './channel.js';
-import { ClientError, ExitCode } from './errors.js';
+import type { Channel } from '../channel/channel.js';
+import { ClientError, ExitCode } from '../channel/errors.js';
 
 /** The global `--server` and `--token` options, set by main before a command runs. */
 let globalOptions: { server?: string; token?: string } = {};

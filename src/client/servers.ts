@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import * as z from 'zod/mini';
 import { ensurePrivateDir } from '../common/paths.js';
-import { ClientError } from './errors.js';
+import { ClientError } from '../channel/errors.js';
 
 /** Server names: safe as TOML keys and in messages. */
 export const SERVER_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;

@@ -1,7 +1,7 @@
 // How tool results look: compact JSON for programs, a human line where it helps, and errors worded as the CLI
 // words them. Peer-written text (message bodies, replies, task text) is cleaned and framed as a peer's context.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ClientError } from '../client/errors.js';
+import { ClientError } from '../channel/errors.js';
 import { cleanBody } from '../client/messages-format.js';
 import { describeState, formatAge } from '../client/run.js';
 import type { MessageInfo, SessionInfo } from '../protocol/messages.js';

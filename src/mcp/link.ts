@@ -1,7 +1,7 @@
 // The MCP server's one channel to the daemon, kept open for the server's lifetime. It is opened exactly as
 // the CLI opens its channel (openChannel: the local daemon, started when needed, or --server's), so the
 // daemon sees the same client, with the same CW_SESSION_TOKEN: what the server sends comes from that session.
-import type { Channel, StreamHandlers } from '../client/channel.js';
+import type { Channel, StreamHandlers } from '../channel/channel.js';
 import { openChannel } from '../client/run.js';
 import type { Op, OpArgsOf, OpResults } from '../protocol/messages.js';
 

@@ -4,8 +4,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { AnsiStripper } from '../common/ansi.js';
-import { ClientError } from '../client/errors.js';
-import { keyBytes } from '../client/keys.js';
+import { ClientError } from '../channel/errors.js';
+import { KEY_HINT, keyBytes } from '../channel/keys.js';
 import { PEER_PREAMBLE, formatMessage } from '../client/messages-format.js';
 import { consumeOutput, endError } from '../client/output-stream.js';
 import { isRemote, usage } from '../client/run.js';
@@ -18,7 +18,6 @@ export const MAX_BLOCK_SECONDS = 90;
 /** Most text a log or screen read returns (its end is kept). */
 const MAX_TEXT_CHARS = 100_000;
 
-const KEY_HINT = 'keys: Enter, Escape, Tab, S-Tab, Space, BSpace, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1..F12, C-x, M-x, or one character';
 
 const session = z.string().min(1).max(128).describe('session id, name or @name');
 const sessions = z.array(z.string().min(1).max(128)).describe('session ids, names or @names');

@@ -1,9 +1,9 @@
 // The CLI's Channel (src/client/channel.ts) over the page's WebSocket: one frame per binary message, HELLO
 // first, requests with ids, streams fed by EVENT and OUTPUT frames, ACKs. Only the transport differs.
 // The session cookie authenticates the upgrade; the page never sees the token.
-import { Channel } from '../client/channel.js';
+import { Channel } from '../channel/channel.js';
 
-export type { StreamHandlers } from '../client/channel.js';
+export type { StreamHandlers } from '../channel/channel.js';
 export type WebChannel = Channel;
 
 /** Opens the WebSocket and resolves once the daemon's hello arrived and matched our protocol. */

@@ -12,11 +12,12 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 const LAYERS: Record<string, { may: readonly string[]; nodeBuiltins: boolean; why: string }> = {
   protocol: { may: [], nodeBuiltins: false, why: 'the wire contract: pure and browser-safe (the dashboard page bundles it)' },
   common: { may: ['protocol'], nodeBuiltins: true, why: 'shared by every process: nothing above it' },
+  channel: { may: ['protocol', 'common'], nodeBuiltins: false, why: 'the one Channel, key table and client errors every host uses (CLI, MCP, page, fleet): browser-safe' },
   'daemon/agents': { may: ['protocol', 'common'], nodeBuiltins: true, why: 'what cw knows about each agent: data and pure readers, no daemon state' },
   daemon: { may: ['protocol', 'common', 'daemon/agents'], nodeBuiltins: true, why: 'the server: never the CLI' },
-  client: { may: ['protocol', 'common'], nodeBuiltins: true, why: 'the CLI: talks to the daemon through the protocol only' },
-  mcp: { may: ['protocol', 'common', 'client'], nodeBuiltins: true, why: 'tools over the channel' },
-  web: { may: ['protocol', 'common'], nodeBuiltins: false, why: 'the dashboard page: runs in a browser' },
+  client: { may: ['protocol', 'common', 'channel'], nodeBuiltins: true, why: 'the CLI: talks to the daemon through the channel only' },
+  mcp: { may: ['protocol', 'common', 'channel', 'client'], nodeBuiltins: true, why: 'tools over the channel' },
+  web: { may: ['protocol', 'common', 'channel'], nodeBuiltins: false, why: 'the dashboard page: runs in a browser' },
   launcher: { may: [], nodeBuiltins: true, why: 'a plain CommonJS launcher, not bundled' },
 };
 
@@ -25,10 +26,9 @@ const KNOWN: ReadonlyArray<readonly [from: string, to: string, why: string]> = [
   ['client/commands/daemon.ts', 'daemon/main.ts', '`cw daemon` starts the daemon in this process: the one entry into the daemon'],
   ['client/commands/mcp-server.ts', 'mcp/server.ts', '`cw mcp-server` runs the MCP server in this process'],
   ['client/commands/mcp-server.ts', 'mcp/config.ts', '`cw mcp-server --print-config` prints its configuration'],
-  ['daemon/fleet/agent.ts', 'client/channel.ts', 'the fleet node agent is a client of its own daemon (to move out of the daemon core)'],
-  ['daemon/fleet/ops.ts', 'client/channel.ts', 'the fleet node agent is a client of its own daemon (to move out of the daemon core)'],
-  ['daemon/fleet/ops.ts', 'client/keys.ts', 'the fleet node agent types keys as a client would (the key table to move to a neutral folder)'],
-  ['web/channel.ts', 'client/channel.ts', 'the page uses the one Channel every host uses (to move to a neutral folder)'],
+  ['daemon/fleet/agent.ts', 'channel/channel.ts', 'the fleet node agent is a client of its own daemon (to move out of the daemon core)'],
+  ['daemon/fleet/ops.ts', 'channel/channel.ts', 'the fleet node agent is a client of its own daemon (to move out of the daemon core)'],
+  ['daemon/fleet/ops.ts', 'channel/keys.ts', 'the fleet node agent types keys as a client would'],
   ['daemon/agents/screen.ts', 'daemon/screen-snapshot.ts', 'the snapshot type the agent rules read (a type only)'],
 ];
 
@@ -107,7 +107,7 @@ describe('architecture: the layers of src/', () => {
   it('fails on a forbidden import (the checker is not a no-op)', () => {
     expect(check('protocol/frame.ts', ['node:fs'])).toHaveLength(1);
     expect(check('protocol/frame.ts', ['../daemon/session.js'])).toHaveLength(1);
-    expect(check('client/commands/list.ts', ['../../daemon/registry.js'])[0]?.rule).toMatch(/client may import only client, protocol, common/);
+    expect(check('client/commands/list.ts', ['../../daemon/registry.js'])[0]?.rule).toMatch(/client may import only client, protocol, common, channel/);
     expect(check('daemon/session.ts', ['../client/run.js'])).toHaveLength(1);
     expect(check('web/app.ts', ['node:path'])).toHaveLength(1);
     expect(check('daemon/agents/claude.ts', ['../registry.js'])).toHaveLength(1);

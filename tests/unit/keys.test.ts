@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { KEY_NAMES, keyBytes } from '../../src/client/keys.js';
+import { KEY_NAMES, keyBytes } from '../../src/channel/keys.js';
 
 describe('keyBytes', () => {
   it('maps Enter, Escape, Tab and S-Tab', () => {

@@ -5,7 +5,7 @@ import { describe, it, expect, expectTypeOf } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Channel, type ByteTransport } from '../../src/client/channel.js';
+import { Channel, type ByteTransport } from '../../src/channel/channel.js';
 import { FrameDecoder, FrameType, OpArgs, PROTOCOL_VERSION, decodeControl, encodeControl, type Op, type OpResults } from '../../src/protocol/index.js';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { SessionInfo, StreamEventOf } from '../../protocol/index.js';
 import { FLOW_ACK_BYTES } from '../../common/flow.js';
 import { DetachDetector } from '../detach.js';
-import { ClientError, ExitCode } from '../errors.js';
+import { ClientError, ExitCode } from '../../channel/errors.js';
 import { withDaemon } from '../run.js';
 
 /**

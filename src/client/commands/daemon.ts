@@ -1,7 +1,7 @@
 // cw start | cw daemon | cw stop: the daemon's lifecycle.
 import type { Command } from 'commander';
 import { resolvePaths } from '../../common/paths.js';
-import { ClientError, ExitCode } from '../errors.js';
+import { ClientError, ExitCode } from '../../channel/errors.js';
 import { isRemote, openChannel, printJson, reportError, say, usage } from '../run.js';
 
 /** How long `cw stop` waits for the daemon process to be gone after it closed the connection. */

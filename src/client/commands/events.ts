@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
 import type { EventRecord, StreamEventOf } from '../../protocol/index.js';
-import { ClientError } from '../errors.js';
+import { ClientError } from '../../channel/errors.js';
 import { parseIntOption, withDaemon } from '../run.js';
 
 /** One human line per event. Reasons, commands and data come from sessions, hooks and peers: escaped and bounded. */

@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import { parseEnv } from './launch.js';
 import type { NatsConfig } from '../../common/config.js';
 import { NODE_NAME_RE, parseNodeTarget, type DiscoverReply, type FleetSession, type PeerSeen } from '../../common/fleet/subjects.js';
-import { ClientError, ExitCode } from '../errors.js';
-import { keyBytes } from '../keys.js';
+import { ClientError, ExitCode } from '../../channel/errors.js';
+import { KEY_HINT, keyBytes } from '../../channel/keys.js';
 import type { FleetOpResults } from '../fleet-requester.js';
 import { collect, formatAge, printJson, reportError, say, table, usage } from '../run.js';
 import { childProcess } from '../../common/builtins.js';
@@ -203,7 +203,7 @@ export function register(program: Command): void {
     .action(async (t: string, text: string | undefined, o: FleetOpts & { newline: boolean; key: string[]; ifIdle?: boolean }) => {
       const { node, session } = target(t);
       if (text === undefined && o.key.length === 0) throw usage('nothing to send', 'give TEXT or --key');
-      for (const k of o.key) if (keyBytes(k) === null) throw usage(`unknown key '${k}'`, 'keys: Enter, Escape, Tab, S-Tab, Space, BSpace, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1..F12, C-x, M-x, or one character');
+      for (const k of o.key) if (keyBytes(k) === null) throw usage(`unknown key '${k}'`, KEY_HINT);
       await withFleet(o, async (nc, r) => {
         const res = await r.ask(nc, node, 'send', {
           session,

@@ -1,7 +1,7 @@
 // cw last-message SESSION [-n N] [--json]
 import type { Command } from 'commander';
 import { safeText } from '../../common/terminal-text.js';
-import { ClientError } from '../errors.js';
+import { ClientError } from '../../channel/errors.js';
 import { parseIntOption, printJson, withDaemon, writeOut } from '../run.js';
 
 export function register(program: Command): void {

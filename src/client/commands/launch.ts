@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SEND_TEXT_MAX_BYTES } from '../../protocol/index.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../../channel/errors.js';
 import { collect, isRemote, parseIntOption, printJson, say, usage, withDaemon } from '../run.js';
 
 export function parseSize(v: string): { cols: number; rows: number } {

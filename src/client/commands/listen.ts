@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
 import type { StreamEventOf } from '../../protocol/messages.js';
-import { ClientError } from '../errors.js';
+import { ClientError } from '../../channel/errors.js';
 import { formatMessage } from '../messages-format.js';
 import { say, withDaemon } from '../run.js';
 

@@ -1,7 +1,7 @@
 // cw msg TARGET [TEXT] [--task] [--stdin] [--json] ; cw request TARGET [TEXT] [--timeout S] ; cw reply ID [TEXT]
 import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../../channel/errors.js';
 import { cleanBody, formatMessage } from '../messages-format.js';
 import { isRemote, printJson, routeTarget, say, usage, withDaemon, writeOut } from '../run.js';
 

@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { SEND_TEXT_MAX_BYTES } from '../../protocol/index.js';
-import { ClientError, ExitCode } from '../errors.js';
-import { keyBytes } from '../keys.js';
+import { ClientError, ExitCode } from '../../channel/errors.js';
+import { KEY_HINT, keyBytes } from '../../channel/keys.js';
 import { collect, printJson, say, usage, withDaemon } from '../run.js';
 
 /** One line for text over SEND_TEXT_MAX_BYTES (which the daemon refuses too, for clients other than this one). */
@@ -66,7 +66,7 @@ export function register(program: Command): void {
       const keys: Buffer[] = [];
       for (const k of o.key) {
         const b = keyBytes(k);
-        if (b === null) throw usage(`unknown key '${k}'`, 'keys: Enter, Escape, Tab, S-Tab, Space, BSpace, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1..F12, C-x, M-x, or one character');
+        if (b === null) throw usage(`unknown key '${k}'`, KEY_HINT);
         keys.push(Buffer.from(b, 'latin1'));
       }
       await withDaemon(async (ch) => {

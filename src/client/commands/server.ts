@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { PeerCertificate } from 'node:tls';
 import { codewireHome } from '../../common/paths.js';
-import { ClientError, ExitCode } from '../errors.js';
+import { ClientError, ExitCode } from '../../channel/errors.js';
 import { printJson, say, table, usage } from '../run.js';
 import { SERVER_NAME_RE, loadServers, saveServers, type SavedServer } from '../servers.js';
 import { tls } from '../../common/builtins.js';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
 import type { SessionInfo, WaitUntil } from '../../protocol/index.js';
-import { ClientError, ExitCode } from '../errors.js';
+import { ClientError, ExitCode } from '../../channel/errors.js';
 import { collect, describeState, printJson, say, usage, withDaemon } from '../run.js';
 
 const UNTIL: readonly WaitUntil[] = ['idle', 'working', 'waiting', 'exit', 'not-working'];

@@ -1,7 +1,7 @@
 // cw watch SESSION [--tail N] [--no-history] [--timeout S] [--json]
 import type { Command } from 'commander';
 import { AnsiStripper } from '../../common/ansi.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../../channel/errors.js';
 import { consumeOutput, endError } from '../output-stream.js';
 import { parseIntOption, say, withDaemon } from '../run.js';
 

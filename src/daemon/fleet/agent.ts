@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Msg, Subscription } from '@nats-io/transport-node';
-import { Channel } from '../../client/channel.js';
+import { Channel } from '../../channel/channel.js';
 import type { DaemonConfig, NatsConfig } from '../../common/config.js';
 import { VERSION } from '../../common/version.js';
 import type { SessionInfo } from '../../protocol/messages.js';

@@ -1,8 +1,8 @@
 // What a node answers on `cw.node.<node>.<op>`: a registry of ops. Each op acts as a client of this very daemon
 // over the public protocol (a Channel on its Unix socket), so the fleet adds no second way into sessions: the
 // daemon's handlers validate the arguments and do the work exactly as for `cw launch`, `cw send`...
-import type { Channel } from '../../client/channel.js';
-import { keyBytes } from '../../client/keys.js';
+import type { Channel } from '../../channel/channel.js';
+import { keyBytes } from '../../channel/keys.js';
 import type { Op, OpArgsOf } from '../../protocol/messages.js';
 import type { NodeInfo } from '../../common/fleet/subjects.js';
 

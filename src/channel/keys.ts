@@ -65,3 +65,6 @@ export function keyBytes(name: string): string | null {
   }
   return null;
 }
+
+/** The hint that lists the key names, for every host that takes them (cw send, cw fleet send, MCP send). */
+export const KEY_HINT = 'keys: Enter, Escape, Tab, S-Tab, Space, BSpace, Up, Down, Left, Right, Home, End, PageUp, PageDown, F1..F12, C-x, M-x, or one character';
