@@ -124,7 +124,7 @@ chmodSync(new URL('../dist/cw.js', import.meta.url), 0o755);
 
 // The web dashboard (served by the daemon from dist/web): a browser bundle with xterm.js and its CSS, no CDN.
 await build({
-  entryPoints: { app: 'src/web/app.ts', 'app-style': 'src/web/style.css' },
+  entryPoints: { app: 'src/dashboard/app.ts', 'app-style': 'src/dashboard/style.css' },
   outdir: 'dist/web',
   entryNames: '[name]',
   bundle: true,
@@ -137,7 +137,7 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-copyFileSync(new URL('../src/web/index.html', import.meta.url), new URL('../dist/web/index.html', import.meta.url));
+copyFileSync(new URL('../src/dashboard/index.html', import.meta.url), new URL('../dist/web/index.html', import.meta.url));
 
 // A first run writes the CLI's code cache (see src/launcher/cw.cjs), so the first real command is as fast as the rest.
 const warm = spawnSync(process.execPath, [new URL('../dist/cw.js', import.meta.url).pathname, 'version'], { encoding: 'utf8' });

@@ -17,7 +17,7 @@ const LAYERS: Record<string, { may: readonly string[]; nodeBuiltins: boolean; wh
   daemon: { may: ['protocol', 'common', 'daemon/agents'], nodeBuiltins: true, why: 'the server: never the CLI' },
   client: { may: ['protocol', 'common', 'channel'], nodeBuiltins: true, why: 'the CLI: talks to the daemon through the channel only' },
   mcp: { may: ['protocol', 'common', 'channel', 'client'], nodeBuiltins: true, why: 'tools over the channel' },
-  web: { may: ['protocol', 'common', 'channel'], nodeBuiltins: false, why: 'the dashboard page: runs in a browser' },
+  dashboard: { may: ['protocol', 'common', 'channel'], nodeBuiltins: false, why: 'the dashboard page: runs in a browser' },
   launcher: { may: [], nodeBuiltins: true, why: 'a plain CommonJS launcher, not bundled' },
 };
 
@@ -109,7 +109,7 @@ describe('architecture: the layers of src/', () => {
     expect(check('protocol/frame.ts', ['../daemon/session.js'])).toHaveLength(1);
     expect(check('client/commands/list.ts', ['../../daemon/registry.js'])[0]?.rule).toMatch(/client may import only client, protocol, common, channel/);
     expect(check('daemon/session.ts', ['../client/run.js'])).toHaveLength(1);
-    expect(check('web/app.ts', ['node:path'])).toHaveLength(1);
+    expect(check('dashboard/app.ts', ['node:path'])).toHaveLength(1);
     expect(check('daemon/agents/claude.ts', ['../registry.js'])).toHaveLength(1);
     expect(check('daemon/registry.ts', ['./agents/index.js', '../protocol/index.js', 'node:fs'])).toEqual([]);
   });
