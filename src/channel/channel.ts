@@ -198,7 +198,7 @@ export class Channel {
     const id = this._nextId++;
     if (stream) this._streams.set(id, stream);
     // The one place a reply gets its type: the wire carries msgpack, and the daemon's handler for `op` is typed
-    // against the same OpResults entry (daemon/handlers.ts), so both ends compile against one contract.
+    // against the same OpResults entry (daemon/ops), so both ends compile against one contract.
     const p = new Promise<OpResults[O]>((resolve, reject) => this._pending.set(id, { resolve: resolve as (v: unknown) => void, reject }));
     this._send(encodeControl(FrameType.REQUEST, { id, op, args: args as Record<string, unknown> }));
     this._updateRef();

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { checkHome, daemonLockName, ensurePrivateDir, prepareSocketDir, resolvePaths, writePrivateFile, type Paths } from '../common/paths.js';
 import { VERSION } from '../common/version.js';
 import { Connection } from './connection.js';
-import { createHandler } from './handlers.js';
+import { createHandler } from './ops/index.js';
 import { STOP_FLUSH_MS, STOP_GRACE_MS, logRotateBytes } from './limits.js';
 import { Logger } from './log.js';
 import { Registry } from './registry.js';

@@ -1,0 +1,26 @@
+// Administration ops: ping, whoami, stop, ui (the dashboard's login URL, starting the WebSocket listener if needed).
+import type { Session } from '../session.js';
+import { webLogin } from '../web/index.js';
+import type { DaemonContext, Family } from './types.js';
+
+export type AdminOp = 'ping' | 'whoami' | 'stop' | 'ui';
+
+export function adminOps(ctx: DaemonContext): Family<AdminOp> {
+  const { registry } = ctx;
+  return {
+    ping: () => ({ pong: true }),
+
+    whoami: (_c, _raw, _req, who) => {
+      const me = who.identity();
+      return me.kind === 'session' ? { kind: 'session', session: me.session.info() } : { kind: 'operator', label: me.label };
+    },
+
+    // Reply first, then stop once the reply has left.
+    stop: () => {
+      setImmediate(() => ctx.stop());
+      return { stopping: true, sessions: registry.running().map((s: Session) => s.info()).length };
+    },
+
+    ui: async () => webLogin(await ctx.ensureListener()),
+  };
+}
