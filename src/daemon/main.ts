@@ -16,7 +16,7 @@ import { ScreenHost } from './screen.js';
 import { Store } from './store.js';
 import { SocketTransport, type Transport } from './transport.js';
 import { WsServer } from './ws-server.js';
-import { attachWeb } from './web/index.js';
+import { attachWeb } from './http/index.js';
 import { ConfigError, loadDaemonConfig, parseListen, type DaemonConfig, type ListenAddress } from '../common/config.js';
 import { ensureToken, readToken } from '../common/token.js';
 import { ErrorCode, ProtocolError } from '../protocol/index.js';

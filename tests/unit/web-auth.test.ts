@@ -2,8 +2,8 @@
 // static paths that cannot leave dist/web.
 import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
-import { LOGIN_CODE_TTL_MS, WebAuth, checkHostOrigin, cookieName, readCookie, sessionCookie, type Site } from '../../src/daemon/web/auth.js';
-import { resolveStatic } from '../../src/daemon/web/static.js';
+import { LOGIN_CODE_TTL_MS, WebAuth, checkHostOrigin, cookieName, readCookie, sessionCookie, type Site } from '../../src/daemon/http/auth.js';
+import { resolveStatic } from '../../src/daemon/http/static.js';
 
 const req = (headers: Record<string, string>): IncomingMessage => ({ headers }) as unknown as IncomingMessage;
 const loop: Site = { host: '127.0.0.1', port: 9100, tls: false, loopback: true };

@@ -1,6 +1,6 @@
 // Administration ops: ping, whoami, stop, ui (the dashboard's login URL, starting the WebSocket listener if needed).
 import type { Session } from '../session.js';
-import { webLogin } from '../web/index.js';
+import { webLogin } from '../http/index.js';
 import type { DaemonContext, Family } from './types.js';
 
 export type AdminOp = 'ping' | 'whoami' | 'stop' | 'ui';
