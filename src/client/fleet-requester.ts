@@ -48,7 +48,7 @@ function exitCodeFor(code: string): number {
 
 /**
  * What each per-node op replies: `info` is the node's NodeInfo; every other op relays its daemon's reply to the
- * op of the same name unchanged (daemon/fleet/ops.ts), so its type is that op's entry in the op contract.
+ * op of the same name unchanged (fleet/node/ops.ts), so its type is that op's entry in the op contract.
  */
 export type FleetOpResults = Pick<OpResults, 'list' | 'launch' | 'send' | 'status' | 'kill' | 'screen' | 'last-message' | 'msg' | 'request'> & { info: NodeInfo };
 

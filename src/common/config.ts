@@ -1,6 +1,6 @@
 // ~/.codewire/config.toml: the daemon's settings, validated strictly (a typo is an error that names the key).
 // Environment variables override the file: CODEWIRE_LISTEN, CODEWIRE_TOKEN.
-// `[nats]` and `[fleet]` join the daemon to a fleet (src/daemon/fleet); `cw fleet` reads `[nats]` too.
+// `[nats]` and `[fleet]` join the daemon to a fleet (src/fleet/node); `cw fleet` reads `[nats]` too.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
@@ -65,7 +65,7 @@ export interface FleetConfig {
   allowLaunch: boolean;
   allowKill: boolean;
   allowSend: boolean;
-  /** Absent: the defaults in src/daemon/fleet/subjects.ts. */
+  /** Absent: the defaults in src/common/fleet/subjects.ts. */
   heartbeatMs?: number;
   expiryMs?: number;
 }

@@ -140,7 +140,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let resolveExit: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => (resolveExit = r));
 
-  /** The fleet agent (src/daemon/fleet), when config.toml has [nats]. */
+  /** The fleet node agent (src/fleet/node: a client of this daemon), when config.toml has [nats]. */
   let fleet: { stop(): Promise<void> } | null = null;
   const stop = async (why: string): Promise<void> => {
     if (stopping) return;
@@ -304,7 +304,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   writePrivateFile(paths.pidFile, `${process.pid}\n`);
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);
   // Fleet: join NATS when configured (loaded only then); it serves requests through this daemon's socket.
-  if (config.nats && !stopping) fleet = (await import('./fleet/index.js')).startFleet({ config, socketPath: () => paths.socket, log, listenerUrl: () => (listenAt ? (wsServers[0]?.url ?? null) : null) });
+  if (config.nats && !stopping) fleet = (await import('../fleet/node/index.js')).startFleet({ config, socketPath: () => paths.socket, log, listenerUrl: () => (listenAt ? (wsServers[0]?.url ?? null) : null) });
 
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

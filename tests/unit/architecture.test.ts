@@ -17,6 +17,7 @@ const LAYERS: Record<string, { may: readonly string[]; nodeBuiltins: boolean; wh
   daemon: { may: ['protocol', 'common', 'daemon/agents'], nodeBuiltins: true, why: 'the server: never the CLI' },
   client: { may: ['protocol', 'common', 'channel'], nodeBuiltins: true, why: 'the CLI: talks to the daemon through the channel only' },
   mcp: { may: ['protocol', 'common', 'channel', 'client'], nodeBuiltins: true, why: 'tools over the channel' },
+  fleet: { may: ['protocol', 'common', 'channel'], nodeBuiltins: true, why: 'the fleet node agent: a client of its own daemon, over the channel' },
   dashboard: { may: ['protocol', 'common', 'channel'], nodeBuiltins: false, why: 'the dashboard page: runs in a browser' },
   launcher: { may: [], nodeBuiltins: true, why: 'a plain CommonJS launcher, not bundled' },
 };
@@ -26,9 +27,7 @@ const KNOWN: ReadonlyArray<readonly [from: string, to: string, why: string]> = [
   ['client/commands/daemon.ts', 'daemon/main.ts', '`cw daemon` starts the daemon in this process: the one entry into the daemon'],
   ['client/commands/mcp-server.ts', 'mcp/server.ts', '`cw mcp-server` runs the MCP server in this process'],
   ['client/commands/mcp-server.ts', 'mcp/config.ts', '`cw mcp-server --print-config` prints its configuration'],
-  ['daemon/fleet/agent.ts', 'channel/channel.ts', 'the fleet node agent is a client of its own daemon (to move out of the daemon core)'],
-  ['daemon/fleet/ops.ts', 'channel/channel.ts', 'the fleet node agent is a client of its own daemon (to move out of the daemon core)'],
-  ['daemon/fleet/ops.ts', 'channel/keys.ts', 'the fleet node agent types keys as a client would'],
+  ['daemon/main.ts', 'fleet/node/index.ts', 'the daemon starts its fleet node agent (a client of itself) when config.toml has [nats]'],
   ['daemon/agents/screen.ts', 'daemon/screen-snapshot.ts', 'the snapshot type the agent rules read (a type only)'],
 ];
 

@@ -36,7 +36,7 @@ export const BYE_WILDCARD = `${SUBJECT_PREFIX}.fleet.bye.*`;
 
 /**
  * Extension point for cross-node messaging (`cw msg gpu-box:train ...`): the per-node op a sender will
- * request on `cw.node.<node>.msg`. The receiving side plugs in with registerFleetOp() (src/daemon/fleet/ops.ts)
+ * request on `cw.node.<node>.msg`. The receiving side plugs in with registerFleetOp() (src/fleet/node/ops.ts)
  * once the messaging issue's cross-node design exists; until then a node answers it with unknown_op.
  */
 export const FLEET_MESSAGE_OP = 'msg';

@@ -10,7 +10,7 @@ import { Channel } from '../../channel/channel.js';
 import type { DaemonConfig, NatsConfig } from '../../common/config.js';
 import { VERSION } from '../../common/version.js';
 import type { SessionInfo } from '../../protocol/messages.js';
-import type { Logger } from '../log.js';
+import type { FleetLogger } from './index.js';
 import { classifyNatsError, connect, describeServers, natsOptions, type NatsConnection } from '../../common/fleet/nats.js';
 import { FleetError, fleetOp, type FleetOpContext } from './ops.js';
 import {
@@ -47,7 +47,7 @@ export interface FleetAgentOptions {
   config: DaemonConfig & { nats: NatsConfig };
   /** The daemon's socket, read at each connect: the daemon may listen again elsewhere (its socket was removed). */
   socketPath: () => string;
-  log: Logger;
+  log: FleetLogger;
   /** The daemon's WebSocket listener URL, if it listens (used when external_url is not configured). */
   listenerUrl(): string | null;
 }
