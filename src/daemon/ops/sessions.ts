@@ -136,13 +136,14 @@ export function sessionOps(ctx: DaemonContext): Family<SessionOp> {
  */
 async function latestReply(s: Session, savedLines: () => Promise<string[] | null>): Promise<Reply> {
   const profile = agentProfile(s.row.agent);
-  if (s.running) {
+  // Turns are an agent's: a shell's or a program's "reply" is simply its output since the last prompt.
+  if (s.running && profile.typesNotices) {
     await s.activity?.sampleNow();
     const act = s.row.activity;
     if (s.prompt?.state === 'pending') return { ok: false, why: `the launch prompt has not been typed yet (${s.prompt.detail ?? 'pending'})` };
     if (act === 'working') return { ok: false, why: `the agent is still working (${s.row.activityReason})` };
     if (act === 'waiting_for_input') return { ok: false, why: `a dialog is open (${s.row.activityReason})` };
-    if (act === 'unknown' && profile.typesNotices) return { ok: false, why: `its screen is not recognised (${s.row.activityReason})` };
+    if (act === 'unknown') return { ok: false, why: `its screen is not recognised (${s.row.activityReason})` };
   }
   const sig = s.signals.lastMessage;
   if (sig && sig.at >= s.signals.turnStartedAt && sig.text.trim()) return { ok: true, text: sig.text.trim(), source: 'hook' };
