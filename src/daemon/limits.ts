@@ -124,6 +124,23 @@ export function screenHibernateMs(env: NodeJS.ProcessEnv = process.env): { ms: n
  * quiet; a shell prompt (a few ms) after SCREEN_HIBERNATE_IDLE_MS.
  */
 export const SCREEN_HIBERNATE_COST_FACTOR = 100;
+/** Idle terminals are looked for this many times per hibernate delay: each sleeps within 1.25× the delay. */
+export const SCREEN_HIBERNATE_CHECKS_PER_DELAY = 4;
+
+/**
+ * A writer faster than SCREEN_FIREHOSE_BYTES_PER_WINDOW bytes per SCREEN_FIREHOSE_WINDOW_MS is a firehose: a `cat`
+ * of a big file, a build. Nobody reads such output as it scrolls by, so, like a terminal that draws at most so many
+ * frames a second, the screen worker parses it in batches at most every SCREEN_FIREHOSE_FRAME_MS: a big batch lets
+ * the fast path skip most of it, where many small ones would each be parsed whole (the last screen and scrollback
+ * of every batch must be). Queries (screen, status, attach) never wait: they take every queued byte first. Slower
+ * output is parsed as it comes.
+ */
+export const SCREEN_FIREHOSE_WINDOW_MS = 100;
+export const SCREEN_FIREHOSE_BYTES_PER_WINDOW = 256 * 1024;
+export const SCREEN_FIREHOSE_FRAME_MS = 50;
+
+/** Characters kept of an application's OSC 7501 state report (`state=working:app=codex`): real ones are ~40. */
+export const SCREEN_APP_STATE_MAX_CHARS = 200;
 
 
 /**
@@ -210,6 +227,11 @@ export const STATE_CARD_MAX_CHARS = 200;
  * agents, a few tens of MB. The oldest are dropped first; messages themselves are not affected.
  */
 export const EVENT_HISTORY_MAX_ROWS = 200_000;
+/** How often the event history is pruned back to EVENT_HISTORY_MAX_ROWS (ms): a busy fleet adds far fewer per hour. */
+export const EVENT_PRUNE_INTERVAL_MS = 3600_000;
+
+/** Random bytes in a session's identity token (CW_SESSION_TOKEN): unguessable, so a sender cannot be forged by guessing. */
+export const SESSION_TOKEN_BYTES = 32;
 
 /**
  * Input typed into a session (cw send, an attached terminal, prompts) that its program has not read yet, queued
