@@ -4,7 +4,7 @@
 import type { FromWorker } from './screen-messages.js';
 import { hibernate, newScreenTerm, revive, type HeadlessTerminal, type Hibernated, type ScreenTerm } from './screen-hibernate.js';
 import { SCREEN_HIBERNATE_COST_FACTOR } from './limits.js';
-import type { Entry } from './screen-worker.js';
+import type { Entry } from './screen-entry.js';
 
 export interface ScreenHibernationDeps {
   terms: ReadonlyMap<number, Entry>;

@@ -4,10 +4,7 @@ import type { FromWorker } from './screen-messages.js';
 import { planScreenWrite } from './screen-fastpath.js';
 import { trimParseBuffer, type HeadlessTerminal } from './screen-hibernate.js';
 import { SCREEN_FIREHOSE_BYTES_PER_WINDOW, SCREEN_FIREHOSE_FRAME_MS, SCREEN_FIREHOSE_WINDOW_MS } from './limits.js';
-import type { Entry } from './screen-worker.js';
-
-/** A job that needs the terminal itself (a parsed screen), or only what a hibernated one keeps aside. */
-export type Job = { kind: 'data'; buf: Uint8Array } | { kind: 'run'; fn: () => void; needsTerm: boolean };
+import type { Entry, Job } from './screen-entry.js';
 
 export interface ScreenJobsDeps {
   post(msg: FromWorker): void;

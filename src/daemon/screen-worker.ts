@@ -8,45 +8,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScreenSnapshot } from './screen-snapshot.js';
 import type { ToWorker, FromWorker, ScreenWorkerData } from './screen-messages.js';
-import { linesOf, newScreenTerm, viewOf, type HeadlessTerminal, type Hibernated, type ScreenTerm, type ScreenView } from './screen-hibernate.js';
-import { ScreenJobs, type Job } from './screen-jobs.js';
+import { linesOf, newScreenTerm, viewOf, type HeadlessTerminal, type ScreenView } from './screen-hibernate.js';
+import { ScreenJobs } from './screen-jobs.js';
+import type { Entry, Job } from './screen-entry.js';
 import { ScreenHibernation } from './screen-hibernation.js';
 import { MemoryRelease } from './screen-memory.js';
 import { SCREEN_APP_STATE_MAX_CHARS, SCREEN_HIBERNATE_CHECKS_PER_DELAY } from './limits.js';
 
-export interface Entry {
-  /** The live terminal, or null while it hibernates. */
-  st: ScreenTerm | null;
-  /** The hibernated state while `st` is null. */
-  sleeping: Hibernated | null;
-  title: string;
-  lastBellAt?: number;
-  progress?: { state: number; value: number };
-  /** The last OSC 7501 state report (Codex: `state=working:app=codex`, `state=blocked:…:kind=permission`). */
-  appState?: string;
-  /**
-   * Work for this terminal in arrival order. Data is written one batch at a time: while the parser works on
-   * one batch, later chunks pile up and are written as the next batch (which the fast path may shorten).
-   * Queries and resizes wait for the data before them, so a snapshot reflects every byte posted before it.
-   */
-  jobs: Job[];
-  busy: boolean;
-  scrollback: number;
-  /** Bytes received in the current rate window, and when that window began (performance.now ms). */
-  windowBytes: number;
-  windowStart: number;
-  /** Bytes of the previous full window: the recent output rate. */
-  lastWindowBytes: number;
-  /** When the oldest data job still queued arrived; a pending frame timer, if any. */
-  oldestDataAt: number;
-  frameTimer: NodeJS.Timeout | null;
-  /** The frame timer fired: write what is queued at the next chance. */
-  frameDue: boolean;
-  /** When a job last used the terminal (performance.now ms): data, a resize, a read other than a snapshot. */
-  lastUsed: number;
-  /** How long the last hibernation plus revival took (ms): the terminal stays awake in proportion. */
-  cycleMs: number;
-}
 
 const { hibernateMs, logHibernation } = workerData as ScreenWorkerData;
 

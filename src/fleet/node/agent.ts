@@ -10,7 +10,6 @@ import { Channel } from '../../channel/channel.js';
 import type { DaemonConfig, NatsConfig } from '../../common/config.js';
 import { VERSION } from '../../common/version.js';
 import type { SessionInfo } from '../../protocol/messages.js';
-import type { FleetLogger } from './index.js';
 import { classifyNatsError, connect, describeServers, natsOptions, type NatsConnection } from '../../common/fleet/nats.js';
 import { FleetError, fleetOp, type FleetOpContext } from './ops.js';
 import {
@@ -42,6 +41,13 @@ import {
   type NodeInfo,
   type PeerSeen,
 } from '../../common/fleet/subjects.js';
+
+/** What the node agent logs through: the daemon's Logger fits (the agent is a client of the daemon, not part of it). */
+export interface FleetLogger {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
+}
 
 export interface FleetAgentOptions {
   config: DaemonConfig & { nats: NatsConfig };

@@ -1,14 +1,10 @@
 // The fleet (many machines as one, over NATS): what src/daemon/main.ts calls. See ./subjects.ts for the subjects.
 import type { DaemonConfig } from '../../common/config.js';
 
-/** What the node agent logs through: the daemon's Logger fits (the agent is a client of the daemon, not part of it). */
-export interface FleetLogger {
-  info(line: string): void;
-  warn(line: string): void;
-  error(line: string): void;
-}
 
-import { FleetAgent } from './agent.js';
+import { FleetAgent, type FleetLogger } from './agent.js';
+
+export type { FleetLogger } from './agent.js';
 
 export { registerFleetOp, FleetError, type FleetOp, type FleetOpContext } from './ops.js';
 export { FLEET_MESSAGE_OP } from '../../common/fleet/subjects.js';
