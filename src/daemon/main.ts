@@ -1,5 +1,5 @@
 // The daemon: one per CODEWIRE_HOME. Owns every session; serves the frame protocol on a Unix socket.
-import { chmodSync, closeSync, constants, existsSync, lstatSync, openSync, rmdirSync, rmSync, unlinkSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, lstatSync, openSync, rmdirSync, rmSync, unlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { watchDescriptors } from './descriptors.js';
 import { dirname, join } from 'node:path';
@@ -317,14 +317,5 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   process.on('unhandledRejection', (err) => log.error(`unhandled rejection: ${(err as Error)?.stack ?? String(err)}`));
 
   return exited;
-}
-
-export function readPid(paths: Paths): number | null {
-  try {
-    const n = Number(readFileSync(paths.pidFile, 'utf8').trim());
-    return Number.isInteger(n) && n > 0 ? n : null;
-  } catch {
-    return null; // no pid file: no daemon
-  }
 }
 

@@ -33,7 +33,3 @@ export function isKnownFrameType(type: number): type is FrameTypeValue {
   return KNOWN.has(type);
 }
 
-/** Byte-stream frames carry a stream id before their bytes. */
-export function isStreamFrame(type: number): boolean {
-  return type >= 0x01 && type <= 0x0f;
-}
