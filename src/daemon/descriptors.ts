@@ -67,6 +67,8 @@ export function watchDescriptors(log: Logger, describe?: () => string): void {
   holdReserveDescriptor();
   let lastLogged = 0;
   let low = false;
+  /** Whether the last line said the descriptors ran out (not only nearly). */
+  let loggedOut = false;
   watching = setInterval(() => {
     let used: number | null;
     try {
@@ -83,12 +85,15 @@ export function watchDescriptors(log: Logger, describe?: () => string): void {
       low = false;
       return;
     }
-    if (low && now - lastLogged < DESCRIPTOR_LOG_REPEAT_MS) return;
+    const out = used === null || used >= limit.soft;
+    // Repeated at most once a minute, but running out after a "nearly out" line is news: it gets its line.
+    if (low && now - lastLogged < DESCRIPTOR_LOG_REPEAT_MS && !(out && !loggedOut)) return;
     low = true;
     lastLogged = now;
+    loggedOut = out;
     const who = [...describers].map((d) => d()).filter(Boolean).join('; ');
     const state =
-      used === null || used >= limit.soft
+      out
         ? `EMFILE: out of file descriptors (all ${limit.soft} in use); new connections, local and remote, are dropped and launches fail until some close`
         : `nearly out of file descriptors: ${used} of ${limit.soft} in use`;
     withReserveDescriptor(() => log.warn(`descriptors: ${state}${who ? ` (${who})` : ''}`));

@@ -206,7 +206,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     });
     // Once listening, an accept that fails (EMFILE when descriptors run out) must not become an uncaught
     // exception: one line. (While listen() runs, its own handler reports the failure.)
-    srv.once('listening', () => srv.on('error', (err) => log.warn(`socket ${paths.socket}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
+    // Running out of descriptors is reported once a minute by the descriptor watch (descriptors.ts), not per accept.
+    srv.once('listening', () =>
+      srv.on('error', (err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EMFILE' && code !== 'ENFILE') log.warn(`socket ${paths.socket}: ${code ?? err.message}`);
+      }),
+    );
     return srv;
   };
   // Descriptors running out is one line in daemon.log, for every daemon, not only those with a listener.

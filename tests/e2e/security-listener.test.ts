@@ -168,9 +168,12 @@ describe('pre-auth connections to the WebSocket listener (finding 6)', () => {
     // libuv drops the connections it cannot accept without telling Node: the daemon's descriptor watch says it.
     await waitFor(() => /descriptors: EMFILE: out of file descriptors \(all 256 in use\)/.test(log()), 'the EMFILE line', 10_000, 100);
     const lines = log().split('\n').filter((l) => l.includes('EMFILE'));
-    // One line (repeated at most once a minute), with who holds the descriptors; no stack trace.
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/ws \d+: \d+ connections awaiting the upgrade, \d+ clients/);
+    // The descriptor watch says it in one line (repeated at most once a minute), with who holds the descriptors;
+    // the listener may add its own rate-limited warning for the same moment; no flood.
+    const watch = lines.filter((l) => l.includes('descriptors: EMFILE'));
+    expect(watch).toHaveLength(1);
+    expect(watch[0]).toMatch(/ws \d+: \d+ connections awaiting the upgrade, \d+ clients/);
+    expect(lines.length).toBeLessThanOrEqual(2);
     for (const s of local) s.destroy();
     await waitFor(async () => (await home.cw(['list'])).code === 0, 'local commands to work again', 15_000, 250);
   });
