@@ -3,7 +3,7 @@
 
 import type { AgentProfile, Reading, Screen } from './types.js';
 import { cursorOn, flatten, indicesWhere, lastNonBlankIndex, quote } from './screen.js';
-import { lastNonBlankAt, noReply, screenReply } from './reply.js';
+import { noReply, screenReply } from './reply.js';
 
 export const AIDER = {
   /** confirm_ask: `Add file to the chat? (Y)es/(N)o/(D)on't ask again [Yes]: `, cursor parked after it. */
@@ -33,7 +33,7 @@ function readAider(screen: Screen): Reading {
 function aiderReply(lines: readonly string[]) {
   const prompts = indicesWhere(lines, (l) => AIDER.prompt.test(l));
   const current = prompts[prompts.length - 1] ?? lines.length;
-  const isCurrentPrompt = current === lastNonBlankAt(lines);
+  const isCurrentPrompt = current === lastNonBlankIndex(lines);
   if (!isCurrentPrompt) return noReply('aider is not at its prompt: the turn is not over');
   const start = prompts[prompts.length - 2] ?? -1;
   return screenReply(lines.slice(start + 1, current).filter((l) => !/^Tokens: .* Cost: /.test(l)), 'the latest turn printed no reply');

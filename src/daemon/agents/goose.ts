@@ -2,8 +2,8 @@
 // prompt is well attested, the spinner and permission select are from the binary's strings (unverified live).
 
 import type { AgentProfile, Reading, Screen } from './types.js';
-import { cursorOn, indicesWhere, lastNonBlank, quote } from './screen.js';
-import { lastNonBlankAt, noReply, screenReply } from './reply.js';
+import { cursorOn, indicesWhere, lastNonBlank, lastNonBlankIndex, quote } from './screen.js';
+import { noReply, screenReply } from './reply.js';
 
 export const GOOSE = {
   /** rustyline prompt `( O)> `; some builds use the goose emoji. */
@@ -40,7 +40,7 @@ function readGoose(screen: Screen): Reading {
 function gooseReply(lines: readonly string[]) {
   const prompts = indicesWhere(lines, (l) => /^\s*(?:\( O\)>|🪿)/.test(l));
   const last = prompts[prompts.length - 1] ?? lines.length;
-  if (last !== lastNonBlankAt(lines)) return noReply('goose is not at its prompt: the turn is not over');
+  if (last !== lastNonBlankIndex(lines)) return noReply('goose is not at its prompt: the turn is not over');
   const start = prompts[prompts.length - 2] ?? -1;
   return screenReply(
     lines.slice(start + 1, last).filter((l) => !/^Context: [○●◔◑◕]/.test(l) && !/^⏱️?\s+Elapsed time/.test(l)),

@@ -3,7 +3,7 @@
 // from BELOW the latest prompt the user submitted: an older turn's reply is never handed back as current.
 
 import type { Reply } from './types.js';
-import { indicesWhere, isBlank, isHorizontalRule, unbox } from './screen.js';
+import { indicesWhere, isBlank, isHorizontalRule, lastNonBlankIndex, unbox } from './screen.js';
 
 export const noReply = (why: string): Reply => ({ ok: false, why });
 
@@ -54,18 +54,13 @@ export function tidy(block: readonly string[]): string {
   return body.map((l) => (Number.isFinite(indent) ? l.slice(indent) : l)).join('\n');
 }
 
-export function lastNonBlankAt(lines: readonly string[]): number {
-  for (let i = lines.length - 1; i >= 0; i--) if (!isBlank(lines[i])) return i;
-  return -1;
-}
-
 /** Shells and unknown programs: the output since the last prompt-looking line. */
 export function outputSincePrompt(lines: readonly string[]): Reply {
   const promptRe = /(?:[$#%❯➜»>]|>>>)\s?$|^\S*[$#%]\s/;
   const prompts = indicesWhere(lines, (l) => promptRe.test(l));
   const last = prompts[prompts.length - 1];
   if (last === undefined) return screenReply(lastParagraphs(lines), 'the screen is empty');
-  const isCurrentPrompt = last === lastNonBlankAt(lines) && /(?:[$#%❯➜»>]|>>>)\s?$/.test(lines[last]!);
+  const isCurrentPrompt = last === lastNonBlankIndex(lines) && /(?:[$#%❯➜»>]|>>>)\s?$/.test(lines[last]!);
   const end = isCurrentPrompt ? last : lines.length;
   const start = isCurrentPrompt ? (prompts[prompts.length - 2] ?? -1) : last;
   return screenReply(lines.slice(start + 1, end), 'no output since the last prompt');
