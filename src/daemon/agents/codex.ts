@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import type { AgentProfile, ConversationRef, HookSignal, Reading, Screen } from './types.js';
 import { field, shellCommand } from './hooks.js';
 import { BRAILLE, findLast, indicesWhere, isBlank, lastNonBlank, quote } from './screen.js';
@@ -373,14 +374,15 @@ export const codex: AgentProfile = {
   transcriptReply: codexTranscriptReply,
 };
 
-/** The `notify` of the user's own config.toml, if any (so cw's does not silently replace it). */
+/**
+ * The top-level `notify` of the user's own config.toml, if any (so cw's does not silently replace it). Read with a
+ * TOML parser: a regular expression also took a `notify` inside another table, and missed a multi-line array.
+ */
 function userNotify(codexHome: string): string[] | undefined {
   try {
-    const m = /^\s*notify\s*=\s*(\[[^\]]*\])/m.exec(readFileSync(join(codexHome, 'config.toml'), 'utf8'));
-    if (!m) return undefined;
-    const v = JSON.parse(m[1]!.replace(/'/g, '"')) as unknown;
+    const v = (parseToml(readFileSync(join(codexHome, 'config.toml'), 'utf8')) as { notify?: unknown }).notify;
     return Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length > 0 ? (v as string[]) : undefined;
   } catch {
-    return undefined;
+    return undefined; // no config, or one Codex itself would refuse
   }
 }
