@@ -72,7 +72,13 @@ export type TypingPurpose = 'prompt' | 'notice' | 'send-if-idle';
  * also needs a recognised agent (typed text would run as a command in a shell), an empty composer, nobody
  * typing, and no launch prompt still waiting to go first.
  */
-export async function readyToType(session: Session, purpose: TypingPurpose): Promise<{ ready: true } | { ready: false; why: string }> {
+/**
+ * Not ready: why, and whether to look again after HUMAN_GRACE_MS (a person typing or a draft changes no
+ * activity, so no activity change would bring the caller back).
+ */
+export type NotReady = { ready: false; why: string; retrySoon?: boolean };
+
+export async function readyToType(session: Session, purpose: TypingPurpose): Promise<{ ready: true } | NotReady> {
   if (!session.running) return { ready: false, why: 'the session is not running' };
   const profile = agentProfile(session.row.agent);
   if (purpose === 'notice' && !profile.typesNotices) return { ready: false, why: `${profile.label}: typed text would run as a command` };
@@ -82,9 +88,9 @@ export async function readyToType(session: Session, purpose: TypingPurpose): Pro
   const now = await monitor.sampleNow();
   if (now.activity !== 'idle') return { ready: false, why: `${now.activity.replace(/_/g, ' ')} (${now.reason})` };
   if (purpose === 'notice') {
-    if (Date.now() - session.lastHumanInputAt < HUMAN_GRACE_MS) return { ready: false, why: 'a person is typing' };
+    if (Date.now() - session.lastHumanInputAt < HUMAN_GRACE_MS) return { ready: false, why: 'a person is typing', retrySoon: true };
     const snap = monitor.lastSnapshot;
-    if (snap && !profile.composerEmpty(prepareScreen(snap))) return { ready: false, why: 'the prompt holds a draft' };
+    if (snap && !profile.composerEmpty(prepareScreen(snap))) return { ready: false, why: 'the prompt holds a draft', retrySoon: true };
   }
   return { ready: true };
 }

@@ -264,7 +264,7 @@ export class Mailbox {
     if (!r.ready) {
       // Not at an empty ready prompt: the next idle moment brings it (the activity listener); a person typing
       // or a draft in the prompt does not change the activity, so look again later.
-      if (r.why === 'a person is typing' || r.why === 'the prompt holds a draft') this._retryLater(sessionId, HUMAN_GRACE_MS);
+      if (r.retrySoon) this._retryLater(sessionId, HUMAN_GRACE_MS);
       return;
     }
     const senders = [...new Set(pending.map((m) => safeName(m.fromLabel)))];
