@@ -6,7 +6,8 @@ import { makeContext, type KitContext, type LaunchSpec } from '../agents/capture
 import { startFakeModel } from '../agents/fake-model/server.mjs';
 import type { FakeModel } from '../agents/capture.mjs';
 import type { EventRecord, SessionInfo } from '../../src/protocol/index.js';
-import { waitFor, type Home } from './harness.js';
+import { afterAll, beforeAll } from 'vitest';
+import { makeHome, waitFor, type Home } from './harness.js';
 
 export interface AgentKit {
   ctx: KitContext;
@@ -53,4 +54,31 @@ export function sessionQueries(h: () => Home) {
       return pred(s) ? s : null;
     }, what, ms, 100);
   return { status, events, until };
+}
+
+/**
+ * One real agent's test file: its kit (fake model, profile) and a daemon in a temporary home, started before
+ * the tests and cleaned up after them, with the session queries. Read `h` and `kit` inside tests only.
+ */
+export function agentSuite(agent: string): { readonly h: Home; readonly kit: AgentKit } & ReturnType<typeof sessionQueries> {
+  let h: Home | undefined;
+  let kit: AgentKit | undefined;
+  beforeAll(async () => {
+    kit = await agentKit(agent);
+    h = makeHome();
+    await h.ok(['start']);
+  }, 120_000);
+  afterAll(async () => {
+    await h?.cleanup();
+    await kit?.close();
+  });
+  return {
+    get h() {
+      return h!;
+    },
+    get kit() {
+      return kit!;
+    },
+    ...sessionQueries(() => h!),
+  };
 }
