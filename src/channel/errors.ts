@@ -42,3 +42,8 @@ export class ClientError extends Error {
     this.name = 'ClientError';
   }
 }
+
+/** A wrong option or argument (exit 2), worded the same by every host that checks one (the CLI, the MCP server). */
+export function usage(message: string, hint?: string): ClientError {
+  return new ClientError(message, hint, ExitCode.USAGE, 'usage');
+}

@@ -1,12 +1,13 @@
 // Shared plumbing for commands: connecting, printing, and turning failures into one line and an exit code.
-import type { SessionInfo } from '../protocol/index.js';
 import type { Channel } from '../channel/channel.js';
-import { ClientError, ExitCode } from '../channel/errors.js';
+import { ClientError, ExitCode, usage } from '../channel/errors.js';
+import type { RemoteTarget } from './remote.js';
+import { isDaemonError, withServer } from './remote-hint.js';
 
-/** The global `--server` and `--token` options, set by main before a command runs. */
-let globalOptions: { server?: string; token?: string } = {};
+/** The global `--server`, `--token`, `--ca` and `--pin` options, set by main before a command runs. */
+let globalOptions: { server?: string; token?: string; ca?: string; pin?: string } = {};
 
-export function setGlobalOptions(o: { server?: string; token?: string }): void {
+export function setGlobalOptions(o: { server?: string; token?: string; ca?: string; pin?: string }): void {
   globalOptions = o;
 }
 
@@ -29,15 +30,36 @@ export function isRemote(): boolean {
   return !!(globalOptions.server ?? process.env.CODEWIRE_SERVER);
 }
 
-/** A channel to the daemon this command talks to: the local one (started when needed) or `--server`'s. */
-export async function openChannel(): Promise<Channel> {
+/** Which daemon to talk to, as explicit options (what the MCP server is handed, so it reads no CLI globals). */
+export interface DaemonTarget {
+  /** The home of this machine's daemon (CODEWIRE_HOME), where saved servers are too. */
+  home: string;
+  /** Another machine's daemon: its URL, token and trust (CA file, pinned certificate or fingerprint); null for this machine's. */
+  remote: RemoteTarget | null;
+}
+
+/** The daemon this command talks to, from the global options and the environment (`--server`, `--token`, `--ca`, `--pin`). */
+export async function daemonTarget(): Promise<DaemonTarget> {
   // Loaded on demand: `cw version` and `cw --help` never pay for the protocol code, local commands not for ws.
-  if (isRemote()) {
-    const { resolveTarget, connectRemote } = await import('./remote.js');
-    return (await connectRemote(resolveTarget(globalOptions.server, globalOptions.token)!)).channel;
+  const { codewireHome } = await import('../common/paths.js');
+  if (!isRemote()) return { home: codewireHome(), remote: null };
+  const { resolveTarget } = await import('./remote.js');
+  return { home: codewireHome(), remote: resolveTarget(globalOptions.server, globalOptions.token, globalOptions) };
+}
+
+/** A channel to the daemon `t` names: this machine's for its home (started when needed), or the remote one. */
+export async function openChannelTo(t: DaemonTarget): Promise<Channel> {
+  if (t.remote) {
+    const { connectRemote } = await import('./remote.js');
+    return (await connectRemote(t.remote)).channel;
   }
   const { connectLocal } = await import('./connect.js');
-  return (await connectLocal()).channel;
+  return (await connectLocal({ home: t.home })).channel;
+}
+
+/** A channel to the daemon this command talks to: the local one (started when needed) or `--server`'s. */
+export async function openChannel(): Promise<Channel> {
+  return openChannelTo(await daemonTarget());
 }
 
 /** Runs a command's body with a channel to the daemon; the process exits with the body's code. */
@@ -58,17 +80,19 @@ export async function withDaemon(body: (ch: Channel) => Promise<number | void>):
 
 export function reportError(err: unknown): number {
   if (err instanceof ClientError) {
-    process.stderr.write(`cw: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    // Over --server NAME, a daemon's hint names the server in the commands it suggests.
+    const server = isDaemonError(err.code) ? globalOptions.server : undefined;
+    process.stderr.write(`cw: ${withServer(err.message, server)}\n`);
+    if (err.hint) process.stderr.write(`hint: ${withServer(err.hint, server)}\n`);
     return err.exitCode;
   }
   process.stderr.write(`cw: ${(err as Error)?.stack ?? String(err)}\n`);
   return ExitCode.ERROR;
 }
 
-export function usage(message: string, hint?: string): ClientError {
-  return new ClientError(message, hint, ExitCode.USAGE, 'usage');
-}
+// Worded in channel/ and common/, where the MCP server finds them too; re-exported for the commands.
+export { usage };
+export { describeState, formatAge } from '../common/session-text.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -84,20 +108,6 @@ export function writeOut(text: string | Uint8Array): Promise<void> {
 
 export function say(message: string): void {
   process.stderr.write(`${message}\n`);
-}
-
-/** "3s", "4m", "2h", "5d". */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}
-
-export function describeState(i: SessionInfo): string {
-  if (i.state === 'exited') return i.signal ? `exited (${i.signal})` : `exited (${i.exitCode})`;
-  return i.state;
 }
 
 /** Pads columns; the last column is not padded. */

@@ -4,13 +4,10 @@
 // fake link), C1 controls (8-bit CSI/OSC, which some terminals honour) and bidi overrides that reorder what is
 // shown. Each of them becomes a visible escape; ordinary Unicode (CJK, emoji, accents) is kept as it is.
 // Only human-readable output goes through here: --json output stays exact.
+import { FIELD_MAX_CHARS } from './limits.js';
 
-/**
- * The longest session-controlled field human output shows, in characters: a 1 MB command argument or event
- * must not flood `cw list` or `cw status`. 500 is about six lines of an 80-column terminal, more than any real
- * command line, state card (200) or activity reason needs; the whole value is in --json.
- */
-export const FIELD_MAX_CHARS = 500;
+/** The bound safeLine applies by default (defined with the other tunables), for code that lays out fields itself. */
+export { FIELD_MAX_CHARS };
 
 const NAMED: Record<number, string> = {
   0x00: '\\0',

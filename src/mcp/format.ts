@@ -2,8 +2,8 @@
 // words them. Peer-written text (message bodies, replies, task text) is cleaned and framed as a peer's context.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ClientError } from '../channel/errors.js';
-import { cleanBody } from '../client/messages-format.js';
-import { describeState, formatAge } from '../client/run.js';
+import { cleanBody } from '../common/messages-format.js';
+import { describeState, formatAge } from '../common/session-text.js';
 import type { MessageInfo, SessionInfo } from '../protocol/messages.js';
 
 /** A tool result: human text first (when there is any), then compact JSON (when there is any). */

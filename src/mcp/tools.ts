@@ -1,31 +1,26 @@
 // The MCP tools: each one is a CLI command's op, called through the public protocol as the CLI calls it.
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { resolve } from 'node:path';
 import * as z from 'zod';
 import { AnsiStripper } from '../common/ansi.js';
-import { ClientError } from '../channel/errors.js';
+import { launchArgs } from '../common/launch-args.js';
+import { MCP_BLOCK_MAX_SECONDS, MCP_TEXT_MAX_CHARS } from '../common/limits.js';
+import { PEER_PREAMBLE, formatMessage } from '../common/messages-format.js';
+import { ClientError, usage } from '../channel/errors.js';
 import { KEY_HINT, keyBytes } from '../channel/keys.js';
-import { PEER_PREAMBLE, formatMessage } from '../client/messages-format.js';
-import { consumeOutput, endError } from '../client/output-stream.js';
-import { isRemote, usage } from '../client/run.js';
+import { checkLaunch } from '../channel/launch-check.js';
+import { consumeOutput, endError } from '../channel/output-stream.js';
 import type { MessageInfo } from '../protocol/messages.js';
 import { compactSession, envelope, errorResult, keepTail, oneLine, result, sessionLine } from './format.js';
 import type { DaemonLink } from './link.js';
 
-/** Longest a blocking tool (wait, request) waits: agents' MCP clients abort tool calls that take longer. */
-export const MAX_BLOCK_SECONDS = 90;
-/** Most text a log or screen read returns (its end is kept). */
-const MAX_TEXT_CHARS = 100_000;
-
-
 const session = z.string().min(1).max(128).describe('session id, name or @name');
 const sessions = z.array(z.string().min(1).max(128)).describe('session ids, names or @names');
-const messageId = z.string().min(1).max(32).describe('message id, e.g. m12');
+const messageId = z.string().min(1).max(32).describe('message id, e.g. msg:12');
 
 function blockSeconds(given: number | undefined, fallback: number): { ms: number; clamped: boolean } {
   const s = given ?? fallback;
-  return { ms: Math.round(Math.min(s, MAX_BLOCK_SECONDS) * 1000), clamped: s > MAX_BLOCK_SECONDS };
+  return { ms: Math.round(Math.min(s, MCP_BLOCK_MAX_SECONDS) * 1000), clamped: s > MCP_BLOCK_MAX_SECONDS };
 }
 
 /** Peer-written text handed to an agent: cleaned, and framed as context from a peer. */
@@ -33,7 +28,8 @@ function framed(lines: string[]): string {
   return `${PEER_PREAMBLE}\n(Over MCP: the reply, work_done and work_block tools do the same.)\n\n${lines.join('\n')}`;
 }
 
-export function registerTools(server: McpServer, link: DaemonLink): void {
+/** `remote`: the daemon runs on another machine (a launch then takes neither this process's environment nor its directory). */
+export function registerTools(server: McpServer, link: DaemonLink, opts: { remote: boolean }): void {
   // Every tool body runs through this: daemon and usage failures become tool errors with the CLI's wording.
   const tool = <S extends z.ZodRawShape>(name: string, description: string, inputSchema: S, body: (a: z.infer<z.ZodObject<S>>) => Promise<CallToolResult>): void => {
     server.registerTool(name, { description, inputSchema }, (async (a: z.infer<z.ZodObject<S>>) => {
@@ -80,23 +76,23 @@ export function registerTools(server: McpServer, link: DaemonLink): void {
       agent: z.string().optional().describe('force the agent kind (claude, codex, shell...) instead of detecting it'),
     },
     async (a) => {
-      // As `cw launch` does: locally the session starts with this process's environment and directory;
-      // on another machine they mean nothing, and the daemon's are used.
-      const remote = isRemote();
-      const baseEnv: Record<string, string> = {};
-      if (!remote) for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
-      const cwd = remote ? a.dir : resolve(a.dir ?? process.cwd());
-      const r = await link.request('launch', {
-        command: a.command,
-        ...(cwd !== undefined ? { cwd } : {}),
-        tags: a.tags ?? [],
-        env: a.env ?? {},
-        ...(remote ? {} : { baseEnv }),
-        ...(a.name !== undefined ? { name: a.name } : {}),
-        ...(a.agent ? { agent: a.agent } : {}),
-        ...(process.env.TERM && !remote ? { term: process.env.TERM } : {}),
-        ...(a.prompt !== undefined ? { prompt: a.prompt } : {}),
-      });
+      // As `cw launch` builds it (common/launch-args.ts): locally, from this process's environment and directory.
+      checkLaunch(a);
+      const r = await link.request(
+        'launch',
+        launchArgs(
+          {
+            command: a.command,
+            ...(a.dir !== undefined ? { dir: a.dir } : {}),
+            tags: a.tags ?? [],
+            env: a.env ?? {},
+            ...(a.name !== undefined ? { name: a.name } : {}),
+            ...(a.agent ? { agent: a.agent } : {}),
+            ...(a.prompt !== undefined ? { prompt: a.prompt } : {}),
+          },
+          opts.remote,
+        ),
+      );
       const s = r.session;
       let human = `Session ${s.id}${s.name ? ` (${s.name})` : ''} launched: ${a.command.join(' ')}`;
       if (r.prompt === 'submitted') human += `\nPrompt submitted to session ${s.id}`;
@@ -156,14 +152,14 @@ export function registerTools(server: McpServer, link: DaemonLink): void {
       const { session: s, end } = await consumeOutput(ch, { session: a.session, tail: a.tail ?? 200, history: true, follow: false }, (bytes) => {
         text += stripper.push(bytes);
         // Bounded memory: only the end is returned anyway.
-        if (text.length > 4 * MAX_TEXT_CHARS) text = text.slice(text.length - 2 * MAX_TEXT_CHARS);
+        if (text.length > 4 * MCP_TEXT_MAX_CHARS) text = text.slice(text.length - 2 * MCP_TEXT_MAX_CHARS);
       });
       const e = await end;
       const rest = stripper.flush();
       if (rest) text += `${rest}\n`;
       const err = endError(e);
       if (err) throw err;
-      const kept = keepTail(text, MAX_TEXT_CHARS);
+      const kept = keepTail(text, MCP_TEXT_MAX_CHARS);
       return result(kept.text === '' ? '(no output)' : kept.text, { session: s.id, ...(kept.truncated ? { truncated: true } : {}) });
     },
   );
@@ -190,7 +186,7 @@ export function registerTools(server: McpServer, link: DaemonLink): void {
 
   tool(
     'wait',
-    `Wait until sessions reach a state: not-working (default: idle, waiting for input, or exited), idle, working, waiting, exit. mode all (default) or any. timeout_seconds defaults to 60 and is clamped to ${MAX_BLOCK_SECONDS} so the tool call does not abort; call again to keep waiting.`,
+    `Wait until sessions reach a state: not-working (default: idle, waiting for input, or exited), idle, working, waiting, exit. mode all (default) or any. timeout_seconds defaults to 60 and is clamped to ${MCP_BLOCK_MAX_SECONDS} so the tool call does not abort; call again to keep waiting.`,
     {
       sessions: sessions.optional(),
       tags: z.array(z.string()).optional().describe('also every session with these tags'),
@@ -209,7 +205,7 @@ export function registerTools(server: McpServer, link: DaemonLink): void {
         throw new ClientError(`session${r.unreachable.length > 1 ? 's' : ''} ${r.unreachable.join(', ')} ended before reaching ${until}`, 'see `cw logs` for what happened');
       }
       const lines = r.sessions.map((s) => sessionLine(s));
-      if (r.timedOut) lines.unshift(`timed out after ${t.ms / 1000}s waiting for ${until}${t.clamped ? ` (clamped to ${MAX_BLOCK_SECONDS}s)` : ''}: call wait again to keep waiting`);
+      if (r.timedOut) lines.unshift(`timed out after ${t.ms / 1000}s waiting for ${until}${t.clamped ? ` (clamped to ${MCP_BLOCK_MAX_SECONDS}s)` : ''}: call wait again to keep waiting`);
       return result(lines.join('\n'), { reached: r.reached, timedOut: r.timedOut, sessions: r.sessions.map(compactSession) });
     },
   );
@@ -262,7 +258,7 @@ export function registerTools(server: McpServer, link: DaemonLink): void {
 
   tool(
     'request',
-    `Ask another session and wait for its reply (it answers with reply). timeout_seconds defaults to 60 and is clamped to ${MAX_BLOCK_SECONDS} so the tool call does not abort; a late reply still reaches your inbox.`,
+    `Ask another session and wait for its reply (it answers with reply). timeout_seconds defaults to 60 and is clamped to ${MCP_BLOCK_MAX_SECONDS} so the tool call does not abort; a late reply still reaches your inbox.`,
     { to: z.string().min(1).max(128), body: z.string(), timeout_seconds: z.number().min(0).optional() },
     async (a) => {
       const t = blockSeconds(a.timeout_seconds, 60);

@@ -16,7 +16,7 @@ const LAYERS: Record<string, { may: readonly string[]; nodeBuiltins: boolean; wh
   'daemon/agents': { may: ['protocol', 'common'], nodeBuiltins: true, why: 'what cw knows about each agent: data and pure readers, no daemon state' },
   daemon: { may: ['protocol', 'common', 'daemon/agents'], nodeBuiltins: true, why: 'the server: never the CLI' },
   client: { may: ['protocol', 'common', 'channel'], nodeBuiltins: true, why: 'the CLI: talks to the daemon through the channel only' },
-  mcp: { may: ['protocol', 'common', 'channel', 'client'], nodeBuiltins: true, why: 'tools over the channel' },
+  mcp: { may: ['protocol', 'common', 'channel'], nodeBuiltins: true, why: 'tools over the channel: handed its way to the daemon, it reads no CLI state' },
   fleet: { may: ['protocol', 'common', 'channel'], nodeBuiltins: true, why: 'the fleet node agent: a client of its own daemon, over the channel' },
   dashboard: { may: ['protocol', 'common', 'channel'], nodeBuiltins: false, why: 'the dashboard page: runs in a browser' },
   launcher: { may: [], nodeBuiltins: true, why: 'a plain CommonJS launcher, not bundled' },
@@ -25,7 +25,9 @@ const LAYERS: Record<string, { may: readonly string[]; nodeBuiltins: boolean; wh
 /** Imports that cross a boundary today, each with the reason it stands (the structure issue moves them). */
 const KNOWN: ReadonlyArray<readonly [from: string, to: string, why: string]> = [
   ['client/commands/daemon.ts', 'daemon/main.ts', '`cw daemon` starts the daemon in this process: the one entry into the daemon'],
-  ['client/commands/mcp-server.ts', 'mcp/server.ts', '`cw mcp-server` runs the MCP server in this process'],
+  // The command is the MCP server's entry, as `cw daemon` is the daemon's: it resolves the CLI's options into a
+  // channel opener and starts the server with it, so the dependency runs client → mcp only, never back.
+  ['client/commands/mcp-server.ts', 'mcp/server.ts', '`cw mcp-server` runs the MCP server in this process, handing it the daemon its options name'],
   ['client/commands/mcp-server.ts', 'mcp/config.ts', '`cw mcp-server --print-config` prints its configuration'],
   ['daemon/main.ts', 'fleet/node/index.ts', 'the daemon starts its fleet node agent (a client of itself) when config.toml has [nats]'],
   ['daemon/agents/screen.ts', 'daemon/screen-snapshot.ts', 'the snapshot type the agent rules read (a type only)'],
@@ -111,6 +113,7 @@ describe('architecture: the layers of src/', () => {
     expect(check('dashboard/app.ts', ['node:path'])).toHaveLength(1);
     expect(check('daemon/agents/claude.ts', ['../registry.js'])).toHaveLength(1);
     expect(check('daemon/registry.ts', ['./agents/index.js', '../protocol/index.js', 'node:fs'])).toEqual([]);
+    expect(check('mcp/link.ts', ['../client/run.js'])[0]?.rule).toMatch(/mcp may import only mcp, protocol, common, channel/);
   });
 
   it('reads the import forms the code uses, and not import-shaped text inside template strings', () => {

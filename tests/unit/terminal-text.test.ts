@@ -2,7 +2,7 @@
 // Unicode stays, long fields are cut; message bodies are quoted so they cannot fake cw's own header lines.
 import { describe, expect, it } from 'vitest';
 import { FIELD_MAX_CHARS, safeLine, safeText } from '../../src/common/terminal-text.js';
-import { BODY_QUOTE, formatMessage } from '../../src/client/messages-format.js';
+import { BODY_QUOTE, formatMessage } from '../../src/common/messages-format.js';
 import { formatEvent } from '../../src/client/commands/events.js';
 import type { MessageInfo } from '../../src/protocol/messages.js';
 

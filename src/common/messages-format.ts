@@ -1,6 +1,6 @@
 // How messages are shown to people and agents: every control character escaped, bodies quoted under cw's own
 // header line so a body can never pass for a header, framed as a peer's context.
-import { safeLine, safeText } from '../common/terminal-text.js';
+import { safeLine, safeText } from './terminal-text.js';
 import type { MessageInfo } from '../protocol/messages.js';
 
 /** Control characters, escape sequences and bidi overrides from a peer reach the reader only as visible escapes. */

@@ -1,0 +1,30 @@
+// The tunables of the processes that talk to the daemon (the CLI, the MCP server), with the unit in the name and the
+// reason for the value. The daemon's own are in src/daemon/limits.ts, which the client may not import; a bound both
+// sides share lives in src/protocol (SEND_TEXT_MAX_BYTES) or here.
+
+/**
+ * The longest session-controlled field human output shows, in characters: a 1 MB command argument or event
+ * must not flood `cw list` or `cw status`. 500 is about six lines of an 80-column terminal, more than any real
+ * command line, state card (200) or activity reason needs; the whole value is in --json. Past it the field is
+ * cut with an ellipsis (common/terminal-text.ts).
+ */
+export const FIELD_MAX_CHARS = 500;
+
+/** How long a command waits for a daemon it started to accept connections (a cold start on a loaded CI box); then it fails, naming daemon.log. */
+export const DAEMON_START_TIMEOUT_MS = 15_000;
+/** Between connection attempts while the daemon starts: a started daemon listens within tens of ms. */
+export const DAEMON_POLL_MS = 20;
+/** How long a running daemon whose socket was removed gets to recreate it after SIGUSR1 (it does so at once); then the command reports it orphaned. */
+export const SOCKET_RECREATE_TIMEOUT_MS = 3_000;
+/** How long the lock holder gets to say its pid (it answers at once; a daemon older than this check says nothing, and is taken as pid unknown). */
+export const LOCK_PROBE_TIMEOUT_MS = 500;
+/** How much of daemon.log a failed start may have written that is read back for its error line; the rest is left for the user to read. */
+export const START_ERROR_MAX_BYTES = 64 * 1024;
+
+/**
+ * Longest a blocking MCP tool (wait, request) waits, in seconds: agents' MCP clients abort tool calls that run
+ * too long (docs/mcp.md, "The 90-second clamp"). Past it `wait` returns timedOut and the agent calls again.
+ */
+export const MCP_BLOCK_MAX_SECONDS = 90;
+/** Most text an MCP log or screen read returns, in characters (its end is kept): a whole read lands in the agent's context (~4 characters a token). */
+export const MCP_TEXT_MAX_CHARS = 100_000;
