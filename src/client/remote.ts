@@ -6,6 +6,8 @@ import { codewireHome } from '../common/paths.js';
 import { Channel } from '../channel/channel.js';
 import { ClientError, ExitCode } from '../channel/errors.js';
 import { loadServers } from './servers.js';
+import { chooseTrust, pinnedCertificate } from './certificates.js';
+import { redactUrl } from '../common/redact.js';
 
 /** How long to wait for the TCP, TLS and HTTP upgrade handshakes together. */
 const REMOTE_CONNECT_TIMEOUT_MS = 10_000;
@@ -19,29 +21,32 @@ export interface RemoteTarget {
   token: string | undefined;
   ca?: string;
   cert?: string;
+  /** A SHA-256 fingerprint (--pin, CODEWIRE_PIN): the certificate is fetched and checked before anything is sent. */
+  pin?: string;
 }
 
 /** `--server NAME|URL` (or CODEWIRE_SERVER) → where to connect and with which token; null for the local daemon. */
-export function resolveTarget(server: string | undefined, token: string | undefined): RemoteTarget | null {
+export function resolveTarget(server: string | undefined, token: string | undefined, trust: { ca?: string; pin?: string } = {}): RemoteTarget | null {
   const ref = server ?? process.env.CODEWIRE_SERVER;
   if (!ref) return null;
   if (/^[a-z]+:\/\//i.test(ref)) {
-    return { name: null, url: normalizeUrl(ref), token: token ?? process.env.CODEWIRE_TOKEN };
+    const url = normalizeUrl(ref);
+    return { name: null, url, token: token ?? process.env.CODEWIRE_TOKEN, ...chooseTrust(url, trust, {}) };
   }
   const saved = loadServers(codewireHome())[ref];
   if (!saved) throw new ClientError(`no saved server '${ref}'`, 'see `cw server list`, or add it with `cw server add NAME URL --token T`');
+  const url = normalizeUrl(saved.url);
   return {
     name: ref,
-    url: normalizeUrl(saved.url),
+    url,
     token: token ?? saved.token ?? process.env.CODEWIRE_TOKEN,
-    ...(saved.ca ? { ca: saved.ca } : {}),
-    ...(saved.cert ? { cert: saved.cert } : {}),
+    ...chooseTrust(url, trust, { ...(saved.ca ? { ca: saved.ca } : {}), ...(saved.cert ? { cert: saved.cert } : {}) }),
   };
 }
 
 export function normalizeUrl(url: string): string {
   const u = url.replace(/^http:/i, 'ws:').replace(/^https:/i, 'wss:');
-  if (!/^wss?:\/\//i.test(u)) throw new ClientError(`'${url}' is not a ws:// or wss:// URL`, 'e.g. wss://box.example:9100');
+  if (!/^wss?:\/\//i.test(u)) throw new ClientError(`'${redactUrl(url)}' is not a ws:// or wss:// URL`, 'e.g. wss://box.example:9100');
   return u;
 }
 
@@ -59,15 +64,15 @@ const TLS_CODES = new Set([
 ]);
 
 function describe(t: RemoteTarget): string {
-  return t.name ? `server '${t.name}' (${t.url})` : t.url;
+  return t.name ? `server '${t.name}' (${redactUrl(t.url)})` : redactUrl(t.url);
 }
 
-export function connectRemote(t: RemoteTarget): Promise<{ channel: Channel }> {
+export async function connectRemote(t: RemoteTarget): Promise<{ channel: Channel }> {
   if (!t.token) {
-    return Promise.reject(
-      new ClientError(`no token for ${describe(t)}`, 'give --token, set CODEWIRE_TOKEN, or save it with `cw server add NAME URL --token T` (`cw token` on the server prints it)', ExitCode.NO_TOKEN, 'no_token'),
-    );
+    throw new ClientError(`no token for ${describe(t)}`, 'give --token, set CODEWIRE_TOKEN, or save it with `cw server add NAME URL --token T` (`cw token` on the server prints it)', ExitCode.NO_TOKEN, 'no_token');
   }
+  // A pin is checked before the token is sent: the connection then trusts exactly that certificate.
+  if (t.pin !== undefined && t.cert === undefined) t = { ...t, cert: await pinnedCertificate(t.url, t.pin) };
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(t.url, {
       headers: { Authorization: `Bearer ${t.token}` },

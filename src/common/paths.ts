@@ -46,9 +46,14 @@ export class UnsafePathError extends Error {
   }
 }
 
+/** The home when CODEWIRE_HOME is not set: ~/.codewire. */
+export function defaultCodewireHome(): string {
+  return resolve(join(homedir(), '.codewire'));
+}
+
 export function codewireHome(): string {
   const env = process.env.CODEWIRE_HOME;
-  return resolve(env && env.length > 0 ? env : join(homedir(), '.codewire'));
+  return env && env.length > 0 ? resolve(env) : defaultCodewireHome();
 }
 
 function myUid(): number | undefined {

@@ -1,6 +1,7 @@
 // Messages between sessions: durable in the database before they count as sent, read through `cw inbox`,
 // announced to an agent only by a short fixed notice typed when it is idle with an empty prompt.
 import { EventEmitter } from 'node:events';
+import { formatMessageId, parseMessageIdNumber } from '../common/message-id.js';
 import { ErrorCode, type MessageInfo } from '../protocol/index.js';
 import { isAgent } from './agents/index.js';
 import { CwError, invalid } from './errors.js';
@@ -21,13 +22,13 @@ export const NOTICE_DEBOUNCE_MS = 500;
 export type Identity = { kind: 'session'; session: Session } | { kind: 'operator'; label: string };
 
 
-export const messageId = (n: number): string => `m${n}`;
+export const messageId = formatMessageId;
 
-/** Parses "m12" (or "12") to 12. */
+/** Parses "msg:12" (or "12", "#12", the old "m12") to 12. */
 export function parseMessageId(ref: string): number {
-  const m = /^m?(\d+)$/.exec(ref.trim());
-  if (!m) throw invalid(`'${ref}' is not a message id`, 'message ids look like m12 (see `cw inbox` or `cw work`)');
-  return Number(m[1]);
+  const n = parseMessageIdNumber(ref);
+  if (n === null) throw invalid(`'${ref}' is not a message id`, 'message ids look like msg:12 (see `cw inbox` or `cw work`)');
+  return n;
 }
 
 export function view(m: MessageRow): MessageInfo {
@@ -48,6 +49,15 @@ export function view(m: MessageRow): MessageInfo {
 }
 
 const label = (s: Session): string => s.row.name ?? String(s.id);
+
+/** How an ended session ended, for the sender: "exited (code 0)", "was killed", "was lost when its daemon died". */
+export function endedPhrase(s: Session): string {
+  const r = s.row;
+  if (r.state === 'killed') return 'was killed';
+  if (r.state === 'lost') return 'was lost when its daemon died';
+  return `exited (${r.signal ?? `code ${r.exitCode}`})`;
+}
+
 /** Sender names in typed notices: only these characters ever reach a terminal from a peer. */
 const safeName = (s: string): string => s.replace(/[^a-zA-Z0-9._:-]/g, '').slice(0, 32) || '?';
 
@@ -125,7 +135,8 @@ export class Mailbox {
     if (m.toSession === null) return { targetState: 'operator', hint: null };
     const s = this._registry.sessions.get(m.toSession);
     if (!s || !s.running) {
-      return { targetState: s?.row.state ?? 'removed', hint: `session ${m.toLabel} is not running; the message waits in its inbox` };
+      // An ended session never runs again (a revival is a new session with a new id): nothing would read it there.
+      return { targetState: s?.row.state ?? 'removed', hint: `session ${m.toLabel} ${s ? endedPhrase(s) : 'was removed'} and is not coming back: nobody will read this message (send it to a running session: \`cw list --status running\`)` };
     }
     if (!isAgent(s.row.agent)) {
       return { targetState: s.row.activity, hint: `${m.toLabel} is not a recognised agent (${s.row.agent}): nothing is typed into it; it reads with \`cw inbox\`` };

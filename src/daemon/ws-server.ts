@@ -86,7 +86,7 @@ export interface WsServerOptions {
    * An alternative to the bearer token for browsers (a session cookie), which must also check Origin and Host.
    * Returns null when the request carries no such credential (the bearer token is then required).
    */
-  authorize?: (req: IncomingMessage) => { ok: true } | { ok: false; problem: string } | null;
+  authorize?: (req: IncomingMessage) => { ok: true } | { ok: false; problem: string; forbidden?: boolean } | null;
 }
 
 function digest(s: string): Buffer {
@@ -359,9 +359,14 @@ export class WsServer {
     const auth = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     let problem: string | null = null;
+    // 403 where credentials would not help (a foreign Origin or Host): the request is forbidden as it stands.
+    let forbidden = false;
     const alt = this._o.authorize?.(req) ?? null;
     if (alt) {
-      if (!alt.ok) problem = alt.problem;
+      if (!alt.ok) {
+        problem = alt.problem;
+        forbidden = alt.forbidden === true;
+      }
     } else if (url.searchParams.has('token') || url.searchParams.has('access_token')) {
       problem = 'a token in the URL is refused (URLs end up in logs); send it in the Authorization: Bearer header';
     } else if (!m) {
@@ -372,7 +377,7 @@ export class WsServer {
     if (problem) {
       const { failures, penaltyMs } = this._backoff.fail(key);
       this._o.log.warn(`ws: rejected ${peer}: ${problem}${penaltyMs ? ` (failure ${failures}; the address is shut out for ${penaltyMs} ms)` : ''}`);
-      return reject(socket, 401, 'Unauthorized', `codewire: ${problem}`);
+      return forbidden ? reject(socket, 403, 'Forbidden', `codewire: ${problem}`) : reject(socket, 401, 'Unauthorized', `codewire: ${problem}`);
     }
     this._backoff.succeed(key);
     if (pending) this._release(id, pending);

@@ -4,6 +4,7 @@ import type { EventRecord, MessagesResult, SessionInfo, StreamEventOf } from '..
 import { connectWeb, type WebChannel } from './channel.js';
 import { $, ago, fill, h, quoteArgs, shellWords, utf8 } from './dom.js';
 import { renderMessages } from './messages.js';
+import { timelessReason } from './reason.js';
 import { TermView } from './term.js';
 
 const meta = (name: string): string => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? '';
@@ -316,11 +317,17 @@ function buildCard(s: SessionInfo): HTMLElement {
       h('button', { class: 'ghost rm', onclick: (e: Event) => (e.stopPropagation(), void removeSession(s.id)) }, 'Remove'),
     ),
   );
-  card.addEventListener('dblclick', (e) => {
-    if ((e.target as HTMLElement).closest('form, button')) return;
-    void openTerminal(sessions.find((x) => x.id === s.id) ?? s);
+  const open = (): void => void openTerminal(sessions.find((x) => x.id === s.id) ?? s);
+  // A click anywhere on the card opens it: not on its own controls, and not the click that ends selecting text.
+  card.addEventListener('click', (e) => {
+    e.stopPropagation();
+    if ((e.target as HTMLElement).closest('form, button, input, a, .dialog-keys')) return;
+    if (!(window.getSelection()?.isCollapsed ?? true)) return;
+    open();
   });
-  card.addEventListener('click', (e) => e.stopPropagation());
+  card.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target === card) open();
+  });
   dialogKeys($('.dialog-keys', card), s.id);
   return card;
 }
@@ -355,7 +362,7 @@ function fillCard(card: HTMLElement, s: SessionInfo, now: number): void {
   sc.textContent = s.stateCard ?? '';
   sc.hidden = !s.stateCard;
   const reason = $('.reason', card);
-  reason.textContent = running && s.activityReason ? s.activityReason : '';
+  reason.textContent = running && s.activityReason ? timelessReason(s.activityReason) : '';
   reason.hidden = !reason.textContent;
   const chips = $('.chips', card);
   fill(chips,

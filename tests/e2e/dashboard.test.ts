@@ -151,6 +151,26 @@ describe('the web dashboard', () => {
     await waitFor(async () => (await status('shell')).clients === 0, 'the browser detached');
   });
 
+  it('opens a session with a click anywhere on its card, but not from its own controls', { timeout: 60_000 }, async () => {
+    const id = String((await status('shell')).id);
+    // Typing into the card's send box is not a click on the card.
+    await card(id).locator('form.send input').click();
+    expect(await page.locator('#sessions-view').isHidden()).toBe(false);
+    await card(id).locator('.cmd').click();
+    await page.waitForSelector('#term-view:not([hidden])');
+    expect(await page.locator('.term-title').innerText()).toBe(`shell #${id}`);
+    await expect.poll(terminalText, { timeout: 10_000 }).toContain('sent-line-ok');
+    await page.locator('#detach').click();
+    await page.waitForSelector('#sessions-view:not([hidden])');
+    // The keyboard too: Enter on a focused card.
+    await card(id).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#term-view:not([hidden])');
+    await page.locator('#detach').click();
+    await page.waitForSelector('#sessions-view:not([hidden])');
+    await waitFor(async () => (await status('shell')).clients === 0, 'the browser detached');
+  });
+
   it('shows activity badges change (working → idle), and answers a waiting dialog with a key', { timeout: 60_000 }, async () => {
     const id = (await h.ok(['launch', '--name', 'fc', '--agent', 'claude', '--env', 'FAKE_WORK_MS=1500', '--', process.execPath, FAKE_CLAUDE])).trim();
     const badge = card(id).locator('.badge');
@@ -182,6 +202,10 @@ describe('the web dashboard', () => {
     expect(s.state).toBe('running');
     await card(String(s.id)).waitFor();
     await waitFor(async () => (await h.ok(['logs', 'fromweb'])).includes('launched-from-web'), 'its output');
+    // One live output time per card: the reason (written when the activity changed) carries no frozen one.
+    const fromweb = card(String(s.id));
+    await expect.poll(() => fromweb.locator('.reason').innerText(), { timeout: 15_000 }).toBe('output quiet');
+    expect((await fromweb.innerText()).match(/output (just now|\d+[smhd] ago)/g)).toHaveLength(1);
 
     const kill = card(String(s.id)).locator('button.kill');
     await kill.click();
@@ -239,7 +263,8 @@ describe('the web dashboard', () => {
     // WebSocket upgrades: the cookie with our Origin opens; a foreign Origin, or no cookie, is refused.
     const origin = ui.url.replace(/\/$/, '');
     expect(await tryUpgrade(wsUrl, { Cookie: cookie }, origin)).toBe('open');
-    expect(await tryUpgrade(wsUrl, { Cookie: cookie }, 'http://evil.example')).toBe(401);
+    // Forbidden, as the page is for a foreign Origin (403): no credential would make it acceptable.
+    expect(await tryUpgrade(wsUrl, { Cookie: cookie }, 'http://evil.example')).toBe(403);
     expect(await tryUpgrade(wsUrl, {}, origin)).toBe(401);
     expect(await tryUpgrade(wsUrl, { Cookie: 'cw_session_1=forged' }, origin)).toBe(401);
     // The CLI's bearer token still works on the same listener.

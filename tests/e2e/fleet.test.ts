@@ -38,7 +38,8 @@ const NATS_SERVER = [process.env.NATS_SERVER, 'nats-server', '/usr/sbin/nats-ser
   (bin) => !!bin && !spawnSync(bin, ['--version'], { encoding: 'utf8' }).error,
 );
 
-type Auth = { token: string } | { user: string; password: string };
+/** inUrl: the user and password go in [nats] url (nats://USER:PASS@HOST:PORT) instead of their own keys. */
+type Auth = { token: string } | { user: string; password: string; inUrl?: boolean };
 
 interface Nats {
   port: number;
@@ -79,6 +80,7 @@ async function stopNats(n: Nats): Promise<void> {
 }
 
 function natsToml(url: string, auth: Auth): string {
+  if ('user' in auth && auth.inUrl) return `[nats]\nurl = "${url.replace('://', `://${auth.user}:${auth.password}@`)}"\n`;
   return 'token' in auth ? `[nats]\nurl = "${url}"\ntoken = "${auth.token}"\n` : `[nats]\nurl = "${url}"\nuser = "${auth.user}"\npassword = "${auth.password}"\n`;
 }
 
@@ -386,5 +388,40 @@ describe('fleet over a real nats-server', () => {
     const n = await none.cw(['fleet', 'list']);
     expect(n.code).toBe(1);
     expect(n.stderr).toContain('no NATS server configured');
+  });
+  it('credentials in the URL (config.toml, --nats, CODEWIRE_NATS_URL) are used, and never printed; wrong ones are rejected without showing them', { timeout: 60_000 }, async () => {
+    const good = { user: 'fleet', password: 's3cret-in-url', inUrl: true };
+    const wrong = { user: 'fleet', password: 'wr0ng-in-url', inUrl: true };
+    const nats = await startNats(good);
+    const node = await startNode('urlnode', nats, good);
+    const client = clientHome(nats, good);
+    expect((await fleetList(client)).map((n) => n.node)).toEqual(['urlnode']);
+    // A home without [nats]: the URL alone says where and who.
+    const bare = fleetHome();
+    const goodUrl = `nats://fleet:s3cret-in-url@127.0.0.1:${nats.port}`;
+    const viaFlag = await bare.cw(['fleet', 'list', '--json', '--nats', goodUrl]);
+    expect(viaFlag.code, viaFlag.stderr).toBe(0);
+    expect((JSON.parse(viaFlag.stdout) as FleetNode[]).map((n) => n.node)).toEqual(['urlnode']);
+    const viaEnv = await bare.cw(['fleet', 'list', '--json'], { env: { CODEWIRE_NATS_URL: goodUrl } });
+    expect(viaEnv.code, viaEnv.stderr).toBe(0);
+
+    const intruder = await startNode('intruder', nats, wrong, { expectJoin: false });
+    await waitFor(() => intruder.log().includes('rejected the credentials'), 'the daemon to log the rejection');
+    expect(intruder.log()).toMatch(/fleet: NATS at nats:\/\/127\.0\.0\.1:\d+ rejected the credentials \(.*\); check \[nats\]/);
+    const outputs: string[] = [viaFlag.stdout, viaFlag.stderr, viaEnv.stdout, viaEnv.stderr];
+    const badClient = await clientHome(nats, wrong).cw(['fleet', 'list']);
+    expect(badClient.code).toBe(7);
+    expect(badClient.stderr.split('\n')[0]).toMatch(/^cw: NATS at nats:\/\/127\.0\.0\.1:\d+ rejected the credentials: /);
+    const badFlag = await bare.cw(['fleet', 'list', '--json', '--nats', `nats://fleet:wr0ng-in-url@127.0.0.1:${nats.port}`]);
+    expect(badFlag.code).toBe(7);
+    const badUrl = await bare.cw(['fleet', 'list', '--nats', 'nats://fleet:wr0ng-in-url@127.0.0.1:1/x']);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr.split('\n')[0]).toBe("cw: --nats: 'nats://***@127.0.0.1:1/x' is not nats://HOST:PORT, tls://HOST:PORT or HOST:PORT");
+    outputs.push(badClient.stdout, badClient.stderr, badFlag.stdout, badFlag.stderr, badUrl.stdout, badUrl.stderr);
+    // Neither password anywhere: not on stdout or stderr, not in either daemon's log.
+    for (const text of [...outputs, node.log(), intruder.log()]) {
+      expect(text).not.toContain('s3cret-in-url');
+      expect(text).not.toContain('wr0ng-in-url');
+    }
   });
 });

@@ -141,7 +141,7 @@ describe('cw mcp-server', () => {
       const l = await h.ok(['logs', 'peer']);
       return l.includes('peer: replied') && l;
     }, 'the peer to report its reply');
-    expect(logs).toMatch(/peer: got m\d+ from operator/);
+    expect(logs).toMatch(/peer: got msg:\d+ from operator/);
     await waitFor(async () => (await h.json<SessionInfo>(['status', 'peer'])).state === 'exited', 'the peer to exit', 20_000);
     expect((await h.json<SessionInfo>(['status', 'peer'])).exitCode).toBe(0);
   });

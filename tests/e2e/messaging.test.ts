@@ -31,7 +31,7 @@ describe('messages', () => {
     const r = await h.cw(['msg', 'deploy', 'gateway moved to port 8443']);
     expect(r.code).toBe(0);
     const id = r.stdout.trim();
-    expect(id).toMatch(/^m\d+$/);
+    expect(id).toMatch(/^msg:\d+$/);
     await waitFor(async () => (await msgEvents(id)).includes('message.read'), 'the agent to read it');
     expect(await msgEvents(id)).toEqual(['message.sent', 'message.delivered', 'message.read']);
     // What was typed is the notice, not the body: the body reached the agent through `cw inbox`.
@@ -54,8 +54,8 @@ describe('messages', () => {
   it('a request times out with 124; a late reply still reaches the asker inbox; only the recipient can reply', { timeout: 60_000 }, async () => {
     const t = await h.cw(['request', 'sh', 'are you there?', '--timeout', '1']);
     expect(t.code).toBe(124);
-    expect(t.stderr).toMatch(/no reply to (m\d+) from sh within 1s/);
-    const reqId = /no reply to (m\d+)/.exec(t.stderr)![1]!;
+    expect(t.stderr).toMatch(/no reply to (msg:\d+) from sh within 1s/);
+    const reqId = /no reply to (msg:\d+)/.exec(t.stderr)![1]!;
     // The operator is not the recipient: refused.
     const notMine = await h.cw(['reply', reqId, 'me neither']);
     expect(notMine.code).toBe(3);
@@ -124,7 +124,7 @@ describe('messages', () => {
     await h.ok(['msg', 'quiet', 'four']);
     expect(await row('quiet')).toMatchObject({ unread: 4, owes: 1 });
     expect(await row('auth')).toMatchObject({ unread: before.unread, owes: before.owes });
-    expect(task).toMatch(/^m\d+$/);
+    expect(task).toMatch(/^msg:\d+$/);
     await h.ok(['kill', 'quiet']);
   });
 
@@ -136,15 +136,53 @@ describe('messages', () => {
     expect((JSON.parse(claimed.stdout) as MessageInfo[])[0]!.from).toBe('operator');
   });
 
-  it('a message to a dead session stays queued and the sender is told; shells are never typed into', { timeout: 30_000 }, async () => {
+  it('a message to an ended session says it is not coming back; a request to it fails at once; shells are never typed into', { timeout: 30_000 }, async () => {
     const id = (await h.ok(['launch', '--name', 'gone', '--', 'true'])).trim();
     await waitFor(async () => (await status(id)).state === 'exited', 'exit');
     const r = await h.cw(['msg', 'gone', 'anyone?']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('not running; the message waits in its inbox');
+    expect(r.stderr).toMatch(/: undeliverable \(session gone exited \(code 0\) and is not coming back: nobody will read this message/);
+    expect(r.stderr).not.toContain('waits in its inbox');
+    const sent = JSON.parse((await h.cw(['msg', 'gone', 'again?', '--json'])).stdout) as (MessageInfo & { targetState: string; hint: string })[];
+    expect(sent[0]).toMatchObject({ targetState: 'exited' });
+    // A request would only wait out its timeout: refused at once, with what to do instead.
+    const ask = await h.cw(['request', 'gone', 'are you there?', '--timeout', '30']);
+    expect(ask.code).toBe(1);
+    expect(ask.stderr).toContain('session gone exited (code 0) and is not coming back: nobody would answer');
+    expect(ask.stderr).toContain('hint: ask a running session');
+    // Killed and lost say how they ended.
+    const k = (await h.ok(['launch', '--name', 'killedone', '--', 'sleep', '600'])).trim();
+    await h.ok(['kill', k]);
+    expect((await h.cw(['msg', 'killedone', 'hello?'])).stderr).toContain('session killedone was killed and is not coming back');
     const sh = await h.cw(['msg', 'sh', 'not typed']);
     expect(sh.stderr).toContain('not a recognised agent');
     expect(await h.ok(['logs', 'sh'])).not.toContain('[cw] a message');
+  });
+
+  it('message ids never look like session names, even beside sessions named m1 and m2; the old form is still taken', { timeout: 30_000 }, async () => {
+    await h.ok(['launch', '--name', 'm1', '--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile']);
+    await h.ok(['launch', '--name', 'm2', '--', 'sleep', '600']);
+    await h.ok(['wait', 'm1', '--until', 'idle', '--timeout', '20']);
+    await h.ok(['send', 'm1', `${process.execPath} ${CW} msg m2 --task "rotate the keys" && ${process.execPath} ${CW} msg operator "hello from m1"`]);
+    const sent = await waitFor(async () => {
+      const evs = (await events()).filter((e) => e.type === 'message.sent' && e.data.from === 'm1');
+      return evs.length === 2 ? evs : null;
+    }, 'both messages from m1');
+    const task = String(sent.find((e) => e.data.to === 'm2')!.data.id);
+    const hello = String(sent.find((e) => e.data.to === 'operator')!.data.id);
+    expect(task).toMatch(/^msg:\d+$/);
+    expect(await h.ok(['status', 'm1'])).toMatch(new RegExp(`^waits on +${task} task to m2 \\(open\\)$`, 'm'));
+    expect(await h.ok(['status', 'm2'])).toMatch(new RegExp(`^owes +${task} task from m1 \\(open\\)$`, 'm'));
+    const inbox = await h.ok(['inbox']);
+    expect(inbox).toContain(`── ${hello} · message from m1 · `);
+    // An id copied from older output (m12) still works where only a message id is taken.
+    const old = `m${hello.slice('msg:'.length)}`;
+    const r = await h.cw(['reply', old, 'hello back']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^Reply msg:\\d+ to m1 \\(re ${hello}\\)$`, 'm'));
+    const bad = await h.cw(['reply', 'nope', 'x']);
+    expect(bad.stderr).toContain('message ids look like msg:12');
+    await h.ok(['kill', 'm1', 'm2']);
   });
 
   it('broadcasts to a tag, bounds bodies, and shows state cards in list and status', { timeout: 60_000 }, async () => {

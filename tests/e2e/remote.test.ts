@@ -1,6 +1,7 @@
 // Remote: every command against a daemon over WebSocket, with tokens and TLS. Real connections on loopback.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -189,6 +190,53 @@ describe('remote over ws://', () => {
     expect(gone.stderr).toContain("no saved server 'box'");
   });
 
+  it('server add checks the server first: a wrong token (7), nobody listening (5) are not saved; --no-check saves anyway', { timeout: 30_000 }, async () => {
+    const r = track(await startRemote());
+    const saved = async (): Promise<string[]> => (JSON.parse(await r.client.ok(['server', 'list', '--json'])) as { name: string }[]).map((s) => s.name);
+    // In the environment: the token a saved server without its own is used with, so the one checked.
+    const wrong = await r.client.cw(['server', 'add', 'box', r.url], { env: { CODEWIRE_TOKEN: 'not-the-token' } });
+    expect(wrong.code).toBe(7);
+    expect(wrong.stderr.split('\n')).toEqual([`cw: server 'box' not saved: ${r.url} rejected the token: wrong token`, 'hint: check the token with `cw token` on the server; or save it unchecked with --no-check', '']);
+    const downUrl = `ws://127.0.0.1:${await freePort()}`;
+    const down = await r.client.cw(['server', 'add', 'gone', downUrl], { env: { CODEWIRE_TOKEN: r.token } });
+    expect(down.code).toBe(5);
+    expect(down.stderr.split('\n')[0]).toMatch(new RegExp(`^cw: server 'gone' not saved: cannot reach ${downUrl}: `));
+    // No token at all: reaching it is all that can be checked (nothing is sent, so no failed login is counted).
+    const noToken = await r.client.cw(['server', 'add', 'gone', downUrl], { env: { CODEWIRE_TOKEN: '' } });
+    expect(noToken.code).toBe(5);
+    expect(await saved()).toEqual([]);
+
+    const unchecked = await r.client.cw(['server', 'add', 'gone', downUrl, '--no-check', '--json'], { env: { CODEWIRE_TOKEN: '' } });
+    expect(unchecked.code, unchecked.stderr).toBe(0);
+    expect(JSON.parse(unchecked.stdout)).toMatchObject({ name: 'gone', url: downUrl, checked: 'no', token: null });
+    const reachable = await r.client.cw(['server', 'add', 'later', r.url], { env: { CODEWIRE_TOKEN: '' } });
+    expect(reachable.code, reachable.stderr).toBe(0);
+    expect(reachable.stderr).toContain("Saved server 'later' (" + r.url + '; checked: reached; no token to try)');
+    const good = await r.client.cw(['server', 'add', 'box', r.url, '--json'], { env: { CODEWIRE_TOKEN: r.token } });
+    expect(good.code, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ name: 'box', checked: 'token' });
+    expect(good.stderr).toContain('checked: reached, token accepted');
+    expect((await saved()).sort()).toEqual(['box', 'gone', 'later']);
+    // The check did not use up the address's allowance of failed logins: the next command still gets through.
+    expect((await r.client.cw(['--server', r.url, 'list'], { env: { CODEWIRE_TOKEN: r.token } })).code).toBe(0);
+  });
+
+  it('never prints credentials in a URL: errors, server add and list', { timeout: 30_000 }, async () => {
+    const r = track(await startRemote());
+    const withCreds = r.url.replace('://', '://ann:pa55word@');
+    const bad = await r.client.cw(['--server', withCreds, 'list'], { env: { CODEWIRE_TOKEN: 'not-the-token' } });
+    expect(bad.code).toBe(7);
+    expect(bad.stderr.split('\n')[0]).toBe(`cw: ${r.url.replace('://', '://***@')} rejected the token: wrong token`);
+    const add = await r.client.cw(['server', 'add', 'box', withCreds, '--json'], { env: { CODEWIRE_TOKEN: r.token } });
+    expect(add.code, add.stderr).toBe(0);
+    const listed = await r.client.ok(['server', 'list', '--json']);
+    const table = await r.client.ok(['server', 'list']);
+    const notUrl = await r.client.cw(['--server', 'ftp://ann:pa55word@x', 'list']);
+    expect(notUrl.stderr.split('\n')[0]).toBe("cw: 'ftp://***@x' is not a ws:// or wss:// URL");
+    for (const text of [bad.stdout, bad.stderr, add.stdout, add.stderr, listed, table, notUrl.stderr]) expect(text).not.toContain('pa55word');
+    expect(JSON.parse(listed)[0].url).toBe(r.url.replace('://', '://***@'));
+  });
+
   it('token --rotate refuses the old token at once', { timeout: 30_000 }, async () => {
     const r = track(await startRemote());
     const fresh = (await r.server.ok(['token', '--rotate'])).trim();
@@ -239,7 +287,11 @@ describe('remote over wss:// (TLS)', () => {
     await r.client.ok(['server', 'add', 'good', r.url, '--token', r.token, '--ca', cert]);
     await r.client.ok(['--server', 'good', 'launch', '--name', 'secure', '--', 'echo', 'over-tls']);
     await waitFor(async () => (await r.client.ok(['--server', 'good', 'logs', 'secure'])).includes('over-tls'), 'output over wss');
-    await r.client.ok(['server', 'add', 'bad', r.url, '--token', r.token, '--ca', otherCert]);
+    // The wrong CA is caught when adding (nothing saved); saved unchecked, it fails when used.
+    const badAdd = await r.client.cw(['server', 'add', 'bad', r.url, '--token', r.token, '--ca', otherCert]);
+    expect(badAdd.code).toBe(6);
+    expect(badAdd.stderr).toMatch(/^cw: server 'bad' not saved: TLS with .* failed/m);
+    await r.client.ok(['server', 'add', 'bad', r.url, '--token', r.token, '--ca', otherCert, '--no-check']);
     expect((await r.client.cw(['--server', 'bad', 'list'])).code).toBe(6);
     const pinned = await r.client.cw(['server', 'add', 'pinned', r.url, '--token', r.token, '--pin']);
     expect(pinned.code).toBe(0);
@@ -247,5 +299,41 @@ describe('remote over wss:// (TLS)', () => {
     expect((await r.client.cw(['--server', 'pinned', 'list'])).code).toBe(0);
     const wrongFp = await r.client.cw(['server', 'add', 'evil', r.url, '--token', r.token, '--pin', '--fingerprint', 'AA:BB']);
     expect(wrongFp.code).toBe(6);
+  });
+
+  it('--ca and --pin (or CODEWIRE_CA, CODEWIRE_PIN) work with an ad hoc --server URL', { timeout: 60_000 }, async () => {
+    const r = track(await startRemote({ tls: { cert, key } }));
+    const env = { CODEWIRE_TOKEN: r.token };
+    const fp = new X509Certificate(readFileSync(cert)).fingerprint256;
+    const otherFp = new X509Certificate(readFileSync(otherCert)).fingerprint256;
+    const run = (args: string[], extra: NodeJS.ProcessEnv = {}): ReturnType<Home['cw']> => r.client.cw(args, { env: { ...env, ...extra } });
+    expect((await run(['--server', r.url, 'list'])).code).toBe(6);
+    const withCa = await run(['--server', r.url, '--ca', cert, 'list', '--json']);
+    expect(withCa.code, withCa.stderr).toBe(0);
+    expect(JSON.parse(withCa.stdout)).toEqual([]);
+    expect((await run(['--server', r.url, '--ca', otherCert, 'list'])).code).toBe(6);
+    expect((await run(['--server', r.url, '--pin', fp, 'list'])).code).toBe(0);
+    // Fingerprints compare however they are written.
+    expect((await run(['--server', r.url, '--pin', fp.replace(/:/g, '').toLowerCase(), 'list'])).code).toBe(0);
+    const wrongPin = await run(['--server', r.url, '--pin', otherFp, 'list']);
+    expect(wrongPin.code).toBe(6);
+    expect(wrongPin.stderr.split('\n')[0]).toBe(`cw: the certificate of 127.0.0.1:${new URL(r.url).port} has fingerprint ${fp}, not the pinned one`);
+    expect((await run(['--server', r.url, 'list'], { CODEWIRE_CA: cert })).code).toBe(0);
+    expect((await run(['--server', r.url, 'list'], { CODEWIRE_PIN: fp })).code).toBe(0);
+    expect((await run(['--server', r.url, 'list'], { CODEWIRE_PIN: otherFp })).code).toBe(6);
+    // The command line beats the environment.
+    expect((await run(['--server', r.url, '--ca', cert, 'list'], { CODEWIRE_PIN: otherFp })).code).toBe(0);
+    // Usage: not on ws://, not both, not a fingerprint.
+    const onWs = await run(['--server', 'ws://127.0.0.1:9', '--ca', cert, 'list']);
+    expect(onWs.code).toBe(2);
+    expect(onWs.stderr.split('\n')[0]).toBe('cw: --ca and --pin are for wss:// URLs');
+    expect((await run(['--server', r.url, '--ca', cert, '--pin', fp, 'list'])).code).toBe(2);
+    const notFp = await run(['--server', r.url, '--pin', 'AA:BB', 'list']);
+    expect(notFp.code).toBe(2);
+    expect(notFp.stderr.split('\n')[0]).toBe("cw: --pin: 'AA:BB' is not a SHA-256 fingerprint");
+    // A saved server keeps its own trust over the environment; --ca for one run overrides it.
+    await r.client.ok(['server', 'add', 'good', r.url, '--ca', cert], { env });
+    expect((await run(['--server', 'good', 'list'], { CODEWIRE_PIN: otherFp })).code).toBe(0);
+    expect((await run(['--server', 'good', '--ca', otherCert, 'list'])).code).toBe(6);
   });
 });

@@ -70,8 +70,9 @@ describe('launch', () => {
     expect(taken.code).toBe(1);
     expect(taken.stderr).toMatch(/name 'taken' is already used by running session \d+/);
     const bad = await h.cw(['launch', '--name', '-bad name', '--', 'true']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('name');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("invalid name '-bad name'");
+    expect(bad.stderr).toContain('hint: names are 1-64 of');
     const none = await h.cw(['launch']);
     expect(none.code).toBe(2);
     expect((await h.json<SessionInfo[]>(['list'])).length).toBe(before + 1);
@@ -232,9 +233,9 @@ describe('send, logs, screen, watch', () => {
     const j = await h.cw(['watch', id, '--json']);
     const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.slice(0, 3)).toEqual([
-      { session: Number(id), line: 'one' },
-      { session: Number(id), line: 'go' },
-      { session: Number(id), line: 'two' },
+      { session: Number(id), name: null, line: 'one' },
+      { session: Number(id), name: null, line: 'go' },
+      { session: Number(id), name: null, line: 'two' },
     ]);
     expect(lines.at(-1)).toMatchObject({ event: 'exit', state: 'exited', exitCode: 0 });
     await h.ok(['kill', t]);

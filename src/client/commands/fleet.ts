@@ -21,9 +21,9 @@ interface FleetOpts {
   json?: boolean;
 }
 
-/** [nats] from config.toml; --nats / CODEWIRE_NATS_URL replace its servers (its credentials still apply). */
+/** [nats] from config.toml; --nats / CODEWIRE_NATS_URL replace its servers (its credentials apply unless the URL has its own). */
 async function natsConfig(o: FleetOpts): Promise<NatsConfig> {
-  const { loadDaemonConfig, ConfigError } = await import('../../common/config.js');
+  const { loadDaemonConfig, ConfigError, parseNatsUrls, withNatsUrlAuth } = await import('../../common/config.js');
   const { codewireHome } = await import('../../common/paths.js');
   let cfg: NatsConfig | undefined;
   try {
@@ -34,9 +34,14 @@ async function natsConfig(o: FleetOpts): Promise<NatsConfig> {
   }
   const url = o.nats ?? process.env.CODEWIRE_NATS_URL;
   if (url) {
-    const servers = url.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-    if (servers.length === 0 || servers.some((s) => !/^((nats|tls):\/\/)?[^\s/]+$/i.test(s))) throw usage(`--nats takes nats://HOST:PORT (or several, comma-separated), got '${url}'`);
-    return { ...(cfg ?? {}), servers };
+    // Credentials in the URL (nats://USER:PASS@HOST) replace config.toml's; the message never shows them.
+    let parsed: ReturnType<typeof parseNatsUrls>;
+    try {
+      parsed = parseNatsUrls(url, o.nats !== undefined ? '--nats' : 'CODEWIRE_NATS_URL');
+    } catch (err) {
+      throw usage((err as Error).message, 'e.g. nats://HOST:4222, several comma-separated');
+    }
+    return withNatsUrlAuth({ ...(cfg ?? {}), servers: parsed.servers }, parsed.auth);
   }
   if (!cfg) throw new ClientError('no NATS server configured for the fleet', 'add [nats] url = "nats://HOST:4222" to config.toml, or give --nats URL (env CODEWIRE_NATS_URL)');
   return cfg;
@@ -318,7 +323,8 @@ async function attachOver(url: string, session: string, o: { token: string | und
     const saved = Object.entries(loadServers(codewireHome())).find(([, s]) => norm(s.url) === norm(url));
     const token = o.token ?? (saved ? undefined : process.env.CODEWIRE_TOKEN);
     if (!saved && !token) {
-      throw new ClientError(`no token for ${url}`, `give --token, set CODEWIRE_TOKEN, or save it with \`cw server add NAME ${url} --token T\` (\`cw token\` on the node prints it)`, ExitCode.NO_TOKEN, 'no_token');
+      const shown = (await import('../../common/redact.js')).redactUrl(url);
+      throw new ClientError(`no token for ${shown}`, `give --token, set CODEWIRE_TOKEN, or save it with \`cw server add NAME ${shown} --token T\` (\`cw token\` on the node prints it)`, ExitCode.NO_TOKEN, 'no_token');
     }
     const args = ['--server', saved ? saved[0] : url, ...(saved && o.token ? ['--token', o.token] : []), 'attach', session];
     if (!o.history) args.push('--no-history');

@@ -1,8 +1,12 @@
 // cw list [--status running|exited|all] [--tag T] [--activity A] [--json]
 import type { Command } from 'commander';
-import { safeLine } from '../../common/terminal-text.js';
+import { FIELD_MAX_CHARS, safeLine } from '../../common/terminal-text.js';
+import { shortCommand } from '../command-line.js';
 import type { SessionInfo } from '../../protocol/index.js';
 import { collect, describeState, formatAge, printJson, table, usage, withDaemon } from '../run.js';
+
+/** The COMMAND column's width when a STATE CARD column follows it: room for the card on an 80-160 column terminal. */
+const COMMAND_WITH_CARD_CHARS = 40;
 
 const ACTIVITIES = ['working', 'idle', 'waiting_for_input', 'waiting', 'unknown'];
 
@@ -46,8 +50,9 @@ export function register(program: Command): void {
             s.state === 'running' ? s.activity : '-',
             formatAge(now - Date.parse(s.createdAt)),
             ...(mail ? [s.unread || s.owes ? `${s.unread ?? 0} new${s.owes ? `, owes ${s.owes}` : ''}` : '-'] : []),
-            // Session-controlled text is escaped and bounded (a 1 MB argument must not flood the table).
-            safeLine(s.command.join(' '), cards ? 40 : undefined),
+            // Session-controlled text is escaped and bounded (a 1 MB argument must not flood the table); beside
+            // a state card, paths and arguments give way first: the program's name always shows.
+            shortCommand(s.command, cards ? COMMAND_WITH_CARD_CHARS : FIELD_MAX_CHARS),
             ...(cards ? [safeLine(s.stateCard)] : []),
           ]);
         }

@@ -2,8 +2,11 @@
 import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
 import { ExitCode } from '../../channel/errors.js';
-import { cleanBody, formatMessage } from '../messages-format.js';
+import { cleanBody, formatMessage } from '../../common/messages-format.js';
 import { isRemote, printJson, routeTarget, say, usage, withDaemon, writeOut } from '../run.js';
+
+/** Where a message went to a session that will never run again (SentMessage.targetState). */
+const ENDED = new Set(['exited', 'killed', 'lost', 'removed']);
 
 async function bodyFrom(text: string | undefined, stdin: boolean | undefined): Promise<string> {
   if (text !== undefined && stdin) throw usage('give the text as an argument or with --stdin, not both');
@@ -34,7 +37,9 @@ export function register(program: Command): void {
         if (o.json) printJson(r.messages);
         for (const m of r.messages) {
           if (!o.json) process.stdout.write(`${m.id}\n`);
-          say(`${m.kind === 'task' ? 'Task' : 'Message'} ${m.id} to ${safeLine(m.to)}: ${m.state}${m.hint ? ` (${safeLine(m.hint)})` : ''}`);
+          // A session that ended never reads it: "queued" would promise a delivery that cannot come.
+          const state = ENDED.has(m.targetState) ? 'undeliverable' : m.state;
+          say(`${m.kind === 'task' ? 'Task' : 'Message'} ${m.id} to ${safeLine(m.to)}: ${state}${m.hint ? ` (${safeLine(m.hint)})` : ''}`);
         }
       });
     });
@@ -68,7 +73,7 @@ export function register(program: Command): void {
   program
     .command('reply')
     .description('answer a message you received (only its recipient can)')
-    .argument('<id>', 'the message id, e.g. m12')
+    .argument('<id>', 'the message id, e.g. msg:12')
     .argument('[text]', 'the reply (or --stdin)')
     .option('--stdin', 'read the reply from standard input')
     .option('--json', 'print the reply as JSON')
@@ -101,7 +106,7 @@ export function register(program: Command): void {
           say(`no ${o.all ? '' : 'unread '}messages for ${safeLine(r.me)}`);
           return;
         }
-        const { PEER_PREAMBLE } = await import('../messages-format.js');
+        const { PEER_PREAMBLE } = await import('../../common/messages-format.js');
         await writeOut(`${PEER_PREAMBLE}\n\n${r.messages.map(formatMessage).join('\n')}`);
       });
     });

@@ -32,7 +32,7 @@ export function register(program: Command): void {
     work
       .command(state)
       .description(state === 'done' ? 'close a task or request you own, with its result' : 'mark a task you own as blocked, with the reason')
-      .argument('<id>', 'the task or request id, e.g. m12')
+      .argument('<id>', 'the task or request id, e.g. msg:12')
       .argument('<text>', state === 'done' ? 'the result' : 'what blocks it')
       .option('--json', 'print JSON')
       .action(async (id: string, text: string, o: { json?: boolean }) => {

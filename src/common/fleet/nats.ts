@@ -3,12 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { NatsConfig } from '../config.js';
+import { redactUrl, redactUrls } from '../redact.js';
 
 export type { NatsConnection };
 
-/** nats://host:port, for messages (credentials never appear in a server list we print). */
+/** nats://host:port, for messages. config.ts already took any credentials out of the URLs; redacted all the same. */
 export function describeServers(cfg: NatsConfig): string {
-  return cfg.servers.join(',');
+  return cfg.servers.map(redactUrl).join(',');
 }
 
 /**
@@ -50,7 +51,8 @@ export { connect };
 export function classifyNatsError(err: unknown): { kind: 'auth' | 'tls' | 'unreachable' | 'other'; message: string } {
   const e = err as Error & { code?: string; cause?: Error & { code?: string } };
   const name = e?.name ?? '';
-  const text = [e?.message, e?.cause?.message].filter(Boolean).join(': ') || String(err);
+  // The client's messages may quote a server URL: never with its credentials.
+  const text = redactUrls([e?.message, e?.cause?.message].filter(Boolean).join(': ') || String(err));
   if (name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError' || /authori[sz]ation|authentication/i.test(text)) return { kind: 'auth', message: text };
   if (/certificate|tls|ssl/i.test(text)) return { kind: 'tls', message: text };
   if (name === 'ConnectionError' || name === 'TimeoutError' || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ETIMEDOUT|timeout|refused/i.test(text)) return { kind: 'unreachable', message: text };

@@ -157,16 +157,17 @@ export function attachWeb(server: WsServer, o: WebOptions): void {
   };
 
   /** WebSocket upgrades: a browser (it always sends Origin) logs in with the cookie; the CLI with the bearer token. */
-  const authorize = (req: IncomingMessage): { ok: true } | { ok: false; problem: string } | null => {
+  const authorize = (req: IncomingMessage): { ok: true } | { ok: false; problem: string; forbidden?: boolean } | null => {
     const site = siteOf(server);
     if (!site) return null;
     const origin = req.headers.origin;
     const cookie = readCookie(req, cookieName(site.port));
     if (origin === undefined && cookie === null) return null; // not a browser: the bearer token decides
-    if (!webEnabled(site)) return { ok: false, problem: 'the dashboard is off on a non-loopback address without TLS' };
+    // Forbidden (403) as the page requests are: no credential makes a foreign Origin or Host acceptable.
+    if (!webEnabled(site)) return { ok: false, problem: 'the dashboard is off on a non-loopback address without TLS', forbidden: true };
     const problem = checkHostOrigin(req, site);
-    if (problem) return { ok: false, problem };
-    if (origin === undefined) return { ok: false, problem: 'a dashboard WebSocket must carry an Origin header' };
+    if (problem) return { ok: false, problem, forbidden: true };
+    if (origin === undefined) return { ok: false, problem: 'a dashboard WebSocket must carry an Origin header', forbidden: true };
     if (cookie === null) return null; // a same-origin page without a session: only a bearer token would do
     if (!webAuth.check(cookie, o.token())) return { ok: false, problem: 'the dashboard session expired or the token was rotated: run `cw ui` again' };
     return { ok: true };

@@ -3,7 +3,7 @@
 import { ErrorCode, OpArgs, parseArgs } from '../../protocol/index.js';
 import { CwError, invalid } from '../errors.js';
 import { STATE_CARD_MAX_CHARS } from '../limits.js';
-import { parseMessageId, view } from '../mailbox.js';
+import { endedPhrase, parseMessageId, view } from '../mailbox.js';
 import type { DaemonContext, Family } from './types.js';
 
 export type MessagingOp = 'msg' | 'request' | 'reply' | 'inbox' | 'work' | 'work-close' | 'state-set' | 'messages';
@@ -19,8 +19,14 @@ export function messagingOps(ctx: DaemonContext): Family<MessagingOp> {
 
     request: async (conn, raw, _req, who) => {
       const a = parseArgs(OpArgs.request, 'request', raw);
+      const to = mailbox.recipients(a.to);
+      if (to.length !== 1) throw invalid('a request goes to one session', 'use `cw msg tag:T` to broadcast');
+      // An ended session never answers: say so now rather than after the whole timeout.
+      const r0 = to[0]!;
+      if (r0.kind === 'session' && !r0.session.running) {
+        throw new CwError(ErrorCode.NOT_RUNNING, `session ${r0.session.row.name ?? r0.session.id} ${endedPhrase(r0.session)} and is not coming back: nobody would answer`, 'ask a running session (`cw list --status running`)');
+      }
       const sent = mailbox.send(who.sender(a.via), a.to, 'request', a.body);
-      if (sent.length !== 1) throw invalid('a request goes to one session', 'use `cw msg tag:T` to broadcast');
       const req = sent[0]!;
       const reply = await mailbox.waitReply(req.id, a.timeoutMs, conn.whenClosed);
       if (!reply) {

@@ -9,6 +9,7 @@ import type { Msg, Subscription } from '@nats-io/transport-node';
 import { Channel } from '../../channel/channel.js';
 import type { DaemonConfig, NatsConfig } from '../../common/config.js';
 import { VERSION } from '../../common/version.js';
+import { redactUrl, redactUrls } from '../../common/redact.js';
 import type { SessionInfo } from '../../protocol/messages.js';
 import { classifyNatsError, connect, describeServers, natsOptions, type NatsConnection } from '../../common/fleet/nats.js';
 import { FleetError, fleetOp, type FleetOpContext } from './ops.js';
@@ -133,7 +134,7 @@ export class FleetAgent {
   }
 
   start(): void {
-    void this._run().catch((err: Error) => this._o.log.error(`fleet: ${err.stack ?? err.message}`));
+    void this._run().catch((err: Error) => this._o.log.error(`fleet: ${redactUrls(err.stack ?? err.message)}`));
   }
 
   /** Says goodbye (peers drop this node at once) and leaves NATS; bounded, since NATS may be down. */
@@ -203,7 +204,7 @@ export class FleetAgent {
       lastProblem = '';
       this._nc = nc;
       this._connected = true;
-      log.info(`fleet: joined NATS at ${nc.getServer()} as node '${this.node}' (heartbeat ${this._heartbeatMs} ms, expiry ${this._expiryMs} ms)`);
+      log.info(`fleet: joined NATS at ${redactUrl(nc.getServer())} as node '${this.node}' (heartbeat ${this._heartbeatMs} ms, expiry ${this._expiryMs} ms)`);
       await this._serve(nc);
       this._connected = false;
       this._nc = null;
@@ -247,12 +248,12 @@ export class FleetAgent {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') {
           this._connected = false;
-          if (!this._stopped) log.warn(`fleet: lost NATS at ${s.server}; reconnecting`);
+          if (!this._stopped) log.warn(`fleet: lost NATS at ${redactUrl(s.server)}; reconnecting`);
         } else if (s.type === 'reconnect') {
           this._connected = true;
           // Peers were silent because we were cut off, not they: give each a full expiry to be heard again.
           for (const p of this._peers.values()) p.lastSeen = Date.now();
-          log.info(`fleet: reconnected to NATS at ${s.server}; announcing again`);
+          log.info(`fleet: reconnected to NATS at ${redactUrl(s.server)}; announcing again`);
           void this._beat(true);
         } else if (s.type === 'error') {
           const { kind, message } = classifyNatsError(s.error);
@@ -304,9 +305,12 @@ export class FleetAgent {
     return p;
   }
 
-  /** external_url, else the listener's URL with a wildcard address replaced by this host's name. */
+  /**
+   * external_url, else the listener's URL with a wildcard address replaced by this host's name. Credentials in
+   * external_url are never announced: every node would log them and `cw fleet list` print them.
+   */
   private _url(): string | null {
-    if (this._o.config.externalUrl) return this._o.config.externalUrl;
+    if (this._o.config.externalUrl) return redactUrl(this._o.config.externalUrl);
     const u = this._o.listenerUrl();
     if (!u) return null;
     return u.replace(/^(wss?:\/\/)(0\.0\.0\.0|\[::\]|\[::0\])(:\d+)/i, (_m, scheme: string, _host: string, port: string) => `${scheme}${hostname()}${port}`);
@@ -360,6 +364,8 @@ export class FleetAgent {
     // Peers are other machines: take only well-formed announcements (a name is also what goes into daemon.log).
     if (!info || typeof info.node !== 'string' || !NODE_NAME_RE.test(info.node) || typeof info.instance !== 'string') return;
     if (info.url !== null && (typeof info.url !== 'string' || !/^wss?:\/\/[^\s]{1,500}$/i.test(info.url))) info.url = null;
+    // An older or foreign node may announce credentials in its URL: they go no further (logs, `cw fleet list`).
+    if (info.url !== null) info.url = redactUrl(info.url);
     if (info.node === this.node) {
       if (info.instance !== this.instance && !this._warnedTwins.has(info.instance)) {
         this._warnedTwins.add(info.instance);
