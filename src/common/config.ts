@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import * as z from 'zod/mini';
 import { readPrivateFile } from './paths.js';
+import { redactUrl } from './redact.js';
 
 const DaemonSection = z.strictObject({
   /** "9100" (loopback), "127.0.0.1:9100", "0.0.0.0:9100", "[::]:9100". */
@@ -16,6 +17,8 @@ const DaemonSection = z.strictObject({
   name: z.optional(z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'names are 1-64 of [a-zA-Z0-9_-] (they are NATS subject tokens)'))),
   /** The URL other machines attach to (`cw fleet attach`): ws:// or wss://. Default: the listener's own URL. */
   external_url: z.optional(z.string().check(z.regex(/^wss?:\/\/[^\s/]+/i, 'must be a ws:// or wss:// URL, e.g. wss://gpu-box.example:9100'))),
+  /** Sessions found lost when the daemon starts (it died, the machine rebooted): which to start again. Default "none". */
+  revive_lost: z.optional(z.enum(['none', 'agents', 'all'])),
 });
 
 const NatsSection = z.strictObject({
@@ -47,7 +50,12 @@ const AgentsSection = z.strictObject({
   hooks: z.optional(z.boolean()),
 });
 
-const ConfigFile = z.strictObject({ daemon: z.optional(DaemonSection), nats: z.optional(NatsSection), fleet: z.optional(FleetSection), agents: z.optional(AgentsSection) });
+const UiSection = z.strictObject({
+  /** The dashboard's loopback port when [daemon] listen gives none (default: the one used last, else a free one). */
+  port: z.optional(z.int().check(z.minimum(1), z.maximum(65535))),
+});
+
+const ConfigFile = z.strictObject({ daemon: z.optional(DaemonSection), nats: z.optional(NatsSection), fleet: z.optional(FleetSection), agents: z.optional(AgentsSection), ui: z.optional(UiSection) });
 
 export interface NatsConfig {
   servers: string[];
@@ -82,6 +90,10 @@ export interface DaemonConfig {
   fleet?: FleetConfig;
   /** [agents] hooks: add the agents' own hooks/notify to the runs cw launches (default true). */
   agentHooks?: boolean;
+  /** [daemon] revive_lost: which sessions found lost at start are started again (default none). */
+  reviveLost?: 'none' | 'agents' | 'all';
+  /** [ui] port: the dashboard's loopback port when no listener is configured. */
+  uiPort?: number;
 }
 
 /** `~` and `~/...` → the user's home directory (paths in config.toml). */
@@ -124,7 +136,9 @@ export function loadDaemonConfig(home: string, env: NodeJS.ProcessEnv = process.
     if (d.tls_key !== undefined) out.tlsKey = expandHome(d.tls_key);
     if (d.name !== undefined) out.name = d.name;
     if (d.external_url !== undefined) out.externalUrl = d.external_url;
+    if (d.revive_lost !== undefined) out.reviveLost = d.revive_lost;
     if (parsed.data.agents?.hooks !== undefined) out.agentHooks = parsed.data.agents.hooks;
+    if (parsed.data.ui?.port !== undefined) out.uiPort = parsed.data.ui.port;
     const n = parsed.data.nats;
     if (n) out.nats = natsConfig(file, n);
     const f = parsed.data.fleet ?? {};
@@ -145,19 +159,85 @@ export function loadDaemonConfig(home: string, env: NodeJS.ProcessEnv = process.
   return out;
 }
 
-/** [nats]: one way to authenticate at most; user goes with password. */
+/** Credentials given in nats.url (or --nats) itself, the way every NATS client takes them. */
+export interface NatsUrlAuth {
+  user?: string;
+  password?: string;
+  token?: string;
+}
+
+/**
+ * A nats.url value → the servers without credentials (what the client is given, and all cw ever prints) and the
+ * credentials they carried: nats://USER:PASSWORD@HOST:PORT, or nats://TOKEN@HOST:PORT (a user without a
+ * password is a token, as in the Go client). Percent-escapes are decoded. Servers that carry credentials must
+ * carry the same ones: the client has one set for the whole cluster. Throws ConfigError; its message never
+ * shows a credential.
+ */
+export function parseNatsUrls(text: string, what = 'nats.url'): { servers: string[]; auth: NatsUrlAuth | null } {
+  const servers: string[] = [];
+  let auth: NatsUrlAuth | null = null;
+  let authFrom = '';
+  for (const given of text.split(',').map((u) => u.trim()).filter((u) => u.length > 0)) {
+    const scheme = /^(nats|tls):\/\//i.exec(given)?.[0] ?? '';
+    const rest = given.slice(scheme.length);
+    const at = rest.lastIndexOf('@');
+    const hostPort = rest.slice(at + 1);
+    if (!/^[^\s/@]+$/.test(hostPort) || /[\s/]/.test(rest)) {
+      throw new ConfigError(`${what}: '${redactUrl(given)}' is not nats://HOST:PORT, tls://HOST:PORT or HOST:PORT`);
+    }
+    servers.push(scheme + hostPort);
+    if (at < 0) continue;
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    let decoded: NatsUrlAuth;
+    try {
+      const user = decodeURIComponent(colon < 0 ? userinfo : userinfo.slice(0, colon));
+      const password = colon < 0 ? '' : decodeURIComponent(userinfo.slice(colon + 1));
+      decoded = password === '' ? { token: user } : { user, password };
+    } catch {
+      throw new ConfigError(`${what}: the credentials in '${redactUrl(given)}' have a bad %-escape`);
+    }
+    if (decoded.token === '') throw new ConfigError(`${what}: '${redactUrl(given)}' has an empty user and password before '@'`);
+    if (auth && (auth.user !== decoded.user || auth.password !== decoded.password || auth.token !== decoded.token)) {
+      throw new ConfigError(`${what}: '${redactUrl(authFrom)}' and '${redactUrl(given)}' carry different credentials`);
+    }
+    auth = decoded;
+    authFrom = given;
+  }
+  if (servers.length === 0) throw new ConfigError(`${what}: no server given`);
+  return { servers, auth };
+}
+
+/** Credentials from a URL take the place of every other way cfg authenticates (the URL names them for these servers). */
+export function withNatsUrlAuth(cfg: NatsConfig, auth: NatsUrlAuth | null): NatsConfig {
+  if (!auth) return cfg;
+  const out: NatsConfig = { ...cfg };
+  delete out.credsFile;
+  delete out.token;
+  delete out.user;
+  delete out.password;
+  return { ...out, ...auth };
+}
+
+/**
+ * [nats]: one way to authenticate at most; user goes with password. Credentials in nats.url win over the
+ * token, user and password keys (as with the Go client); with creds_file they are an error (JWTs and passwords
+ * are different set-ups, so one of the two is a mistake).
+ */
 function natsConfig(file: string, n: z.infer<typeof NatsSection>): NatsConfig {
   const ways = [n.creds_file !== undefined, n.token !== undefined, n.user !== undefined || n.password !== undefined].filter(Boolean).length;
   if (ways > 1) throw new ConfigError(`${file}: nats: give one of creds_file, token, or user and password`);
   if ((n.user === undefined) !== (n.password === undefined)) throw new ConfigError(`${file}: nats: user and password go together`);
   if ((n.tls_cert === undefined) !== (n.tls_key === undefined)) throw new ConfigError(`${file}: nats: tls_cert and tls_key go together`);
-  const servers = n.url.split(',').map((u) => u.trim()).filter((u) => u.length > 0);
-  for (const u of servers) {
-    if (!/^((nats|tls):\/\/)?[^\s/]+$/i.test(u)) throw new ConfigError(`${file}: nats.url: '${u}' is not nats://HOST:PORT, tls://HOST:PORT or HOST:PORT`);
+  let parsed: ReturnType<typeof parseNatsUrls>;
+  try {
+    parsed = parseNatsUrls(n.url);
+  } catch (err) {
+    throw new ConfigError(`${file}: ${(err as Error).message}`);
   }
-  if (servers.length === 0) throw new ConfigError(`${file}: nats.url: no server given`);
-  return {
-    servers,
+  if (parsed.auth && n.creds_file !== undefined) throw new ConfigError(`${file}: nats: credentials in nats.url and creds_file: give one of them`);
+  const cfg: NatsConfig = {
+    servers: parsed.servers,
     ...(n.creds_file !== undefined ? { credsFile: expandHome(n.creds_file) } : {}),
     ...(n.token !== undefined ? { token: n.token } : {}),
     ...(n.user !== undefined ? { user: n.user, password: n.password ?? '' } : {}),
@@ -165,6 +245,7 @@ function natsConfig(file: string, n: z.infer<typeof NatsSection>): NatsConfig {
     ...(n.tls_cert !== undefined ? { tlsCert: expandHome(n.tls_cert) } : {}),
     ...(n.tls_key !== undefined ? { tlsKey: expandHome(n.tls_key) } : {}),
   };
+  return withNatsUrlAuth(cfg, parsed.auth);
 }
 
 export interface ListenAddress {

@@ -16,11 +16,17 @@ import { agentProgramIndex, detectAgent, isAgentKind } from './agents/detect.js'
 import type { HookWiring } from './agents/types.js';
 import { PtyProcess } from './pty.js';
 import type { ScreenHost } from './screen.js';
+import { pickConversation } from './conversation.js';
 import { Session, type SessionHooks } from './session.js';
 import { hashToken, newSessionToken } from './session-token.js';
 import { insertSession, type SessionIdsDeps } from './session-ids.js';
 
 export type LaunchArgs = z.output<(typeof OpArgs)['launch']>;
+
+/** What a restart adds to a launch (revive.ts): the session it replaces. */
+export interface LaunchExtra {
+  restartedFrom?: number;
+}
 
 export interface LaunchContext extends SessionIdsDeps {
   screens: ScreenHost;
@@ -37,8 +43,8 @@ export interface LaunchContext extends SessionIdsDeps {
  * leaves nothing behind (row, directory, screen) and keeps its error code: a bad argument is invalid_argument,
  * the daemon's own side (descriptors, disk) internal.
  */
-export function launchSession(ctx: LaunchContext, args: LaunchArgs): Session {
-  const [cmd, ...cmdArgs] = args.command;
+export function launchSession(ctx: LaunchContext, args: LaunchArgs, extra: LaunchExtra = {}): Session {
+  const [cmd] = args.command;
   if (!cmd) throw invalid('a command is required', 'cw launch -- CMD [ARGS]');
   if (args.name !== undefined) {
     if (!SESSION_NAME_RE.test(args.name)) {
@@ -73,9 +79,16 @@ export function launchSession(ctx: LaunchContext, args: LaunchArgs): Session {
     throw invalid(`unknown agent kind '${args.agent}'`, `kinds: ${AGENT_KINDS.join(', ')}`);
   }
   const agent: AgentKind = args.agent ?? detectAgent(args.command);
+  // The conversation: one the command line picks (`--resume X`), or one cw names for a fresh run (Claude Code
+  // `--session-id`), so that a restart can resume it whether or not a hook ever reports it. Like the hook
+  // options, an added id is for this run only: `cw list` shows the command as given.
+  const conversation = pickConversation(agent, args.command);
+  const command = conversation.command;
   const id = insertSession(ctx, {
     name: args.name ?? null, command: args.command, cwd, tags: args.tags, agent, pid: null, createdAt, cols, rows,
+    restartPolicy: args.restart, restartedFrom: extra.restartedFrom ?? null,
   });
+  if (conversation.id) ctx.store.setConversation(id, conversation.id, null);
   const row = ctx.store.sessionRow(id);
   const session = new Session(row, ctx.hooks);
   const dir = sessionDir(ctx.paths, id);
@@ -95,10 +108,11 @@ export function launchSession(ctx: LaunchContext, args: LaunchArgs): Session {
     const token = newSessionToken();
     ctx.store.setTokenHash(id, hashToken(token));
     const env = buildEnv({ base, overrides: args.env, term: chooseTerm(args.term), id, name: args.name ?? null, token });
+    ctx.store.setLaunchSpec(id, { env: relaunchEnv(env), hooks: args.hooks });
     // The agent's own hooks/notify for this run only (never the user's files): the command cw runs may get
     // options after the agent's program word; `cw list` still shows the command as the user gave it.
-    let argv = cmdArgs;
-    const wired = args.hooks && ctx.agentHooks ? wireHooks(agent, args.command, dir, env) : undefined;
+    let argv = command.slice(1);
+    const wired = args.hooks && ctx.agentHooks ? wireHooks(agent, command, dir, env) : undefined;
     const wiring = wired && 'argv' in wired ? wired : undefined;
     if (wiring) {
       for (const f of wiring.files) writeFileSync(f.path, f.content, { mode: 0o600 });
@@ -140,12 +154,26 @@ export function launchSession(ctx: LaunchContext, args: LaunchArgs): Session {
     throw invalid(`could not start '${cmd}': ${(err as Error).message}`);
   }
   ctx.persist(`start of session ${id}`, () => ctx.store.updateLive({ id, outputBytes: 0, lastOutputAt: null, cols, rows, pid: row.pid }));
-  ctx.recordEvent(id, 'session.created', { command: args.command, cwd, name: args.name ?? null, tags: args.tags, agent, hooks: session.signals.wiring });
+  ctx.recordEvent(id, 'session.created', {
+    command: args.command, cwd, name: args.name ?? null, tags: args.tags, agent, hooks: session.signals.wiring,
+    ...(conversation.id ? { conversation: conversation.id } : {}),
+    ...(args.restart !== 'never' ? { restart: args.restart } : {}),
+    ...(extra.restartedFrom !== undefined ? { restartedFrom: extra.restartedFrom } : {}),
+  });
   return session;
 }
 
+/** The environment to start the same program with again: what it got, less cw's per-session variables (made anew). */
+function relaunchEnv(env: Record<string, string>): Record<string, string> {
+  const out = { ...env };
+  delete out.CW_SESSION_ID;
+  delete out.CW_SESSION_NAME;
+  delete out.CW_SESSION_TOKEN;
+  return out;
+}
+
 /** The hook wiring for one launch, or undefined when the agent offers none cw can use here. */
-function wireHooks(agent: AgentKind, command: string[], dir: string, env: Record<string, string>): HookWiring | { unavailable: string } | undefined {
+function wireHooks(agent: AgentKind, command: readonly string[], dir: string, env: Record<string, string>): HookWiring | { unavailable: string } | undefined {
   const hooks = agentProfile(agent).hooks;
   if (!hooks) return undefined;
   return hooks.wire({

@@ -2,7 +2,7 @@
 // `kill -9` of the daemon leaves a consistent file. The only other user of better-sqlite3 is agents/opencode.ts,
 // which opens opencode's own database read-only to read a reply.
 import Database from 'better-sqlite3';
-import type { Activity, SessionState } from '../protocol/index.js';
+import type { Activity, RestartPolicy, SessionState } from '../protocol/index.js';
 
 export interface SessionRow {
   id: number;
@@ -28,7 +28,28 @@ export interface SessionRow {
   /** The agent's own conversation id and transcript, as its hooks reported them (to resume it later). */
   conversationId: string | null;
   transcriptPath: string | null;
+  /** `cw launch --restart`: what happens when the program ends by itself (revive.ts). */
+  restartPolicy: RestartPolicy;
+  /** The session this one was restarted from (`cw restart`, a policy, a lost session revived), and the one it was restarted as. */
+  restartedFrom: number | null;
+  restartedAs: number | null;
 }
+
+/**
+ * What a launch needs beyond its row to start the same program again once its client is gone (a restart after
+ * a reboot): the environment the program got (the client's, `--env` applied, TERM chosen; without cw's per-session
+ * variables, which are made anew) and whether the agent's hooks were wanted. Kept in the private database only,
+ * never shown: the environment holds the user's credentials.
+ */
+export interface LaunchSpec {
+  /** Null for sessions launched before this was recorded (schema version < 4). */
+  env: Record<string, string> | null;
+  hooks: boolean;
+}
+
+/** A session as inserted, before its program starts. */
+export type NewSession = Pick<SessionRow, 'name' | 'command' | 'cwd' | 'tags' | 'agent' | 'pid' | 'createdAt' | 'cols' | 'rows'> &
+  Partial<Pick<SessionRow, 'restartPolicy' | 'restartedFrom'>>;
 
 interface RawRow {
   id: number;
@@ -53,9 +74,110 @@ interface RawRow {
   state_card: string | null;
   conversation_id: string | null;
   transcript_path: string | null;
+  restart_policy: string | null;
+  restarted_from: number | null;
+  restarted_as: number | null;
 }
 
-const SCHEMA_VERSION = 2;
+type Db = Database.Database;
+
+/**
+ * The schema, one step at a time: MIGRATIONS[N - 1] takes a database at version N - 1 to version N, in one
+ * transaction with the version it records (meta `schema_version`, the number every release so far has written;
+ * a new file is at 0). Append only: a step that has shipped is never edited, since databases out there ran it.
+ */
+const MIGRATIONS: readonly ((db: Db) => void)[] = [
+  // 1: sessions and their event history. AUTOINCREMENT: ids keep increasing and are never reused, even after
+  // `cw rm` deletes rows.
+  (db) =>
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS sessions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT, command TEXT NOT NULL, cwd TEXT NOT NULL, tags TEXT NOT NULL, agent TEXT NOT NULL,
+        state TEXT NOT NULL, exit_code INTEGER, signal TEXT, pid INTEGER,
+        created_at TEXT NOT NULL, ended_at TEXT, cols INTEGER NOT NULL, rows INTEGER NOT NULL,
+        output_bytes INTEGER NOT NULL DEFAULT 0, last_output_at TEXT, last_screen TEXT,
+        activity TEXT, activity_since TEXT, activity_reason TEXT
+      );
+      CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id INTEGER, at TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS events_session ON events (session_id, id);
+    `),
+  // 2: per-session identity tokens and state cards; the durable mailbox.
+  (db) =>
+    db.exec(`
+      ALTER TABLE sessions ADD COLUMN token_hash TEXT;
+      ALTER TABLE sessions ADD COLUMN state_card TEXT;
+      CREATE TABLE IF NOT EXISTS messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        from_session INTEGER, from_label TEXT NOT NULL,
+        to_session INTEGER, to_label TEXT NOT NULL,
+        kind TEXT NOT NULL, re INTEGER, body TEXT NOT NULL,
+        created_at TEXT NOT NULL, state TEXT NOT NULL, delivered_at TEXT, read_at TEXT,
+        work_state TEXT, closed_at TEXT, result TEXT
+      );
+      CREATE INDEX IF NOT EXISTS messages_to ON messages (to_session, state);
+      CREATE INDEX IF NOT EXISTS messages_re ON messages (re);
+    `),
+  // 3: the agent's own conversation id and transcript (to resume it). The releases from c0be998 to 3fe2fe3 added
+  // these columns while still recording version 2, so a database at 2 may have them already: the one step that
+  // looks before it adds.
+  (db) => {
+    const have = columns(db, 'sessions');
+    if (!have.has('conversation_id')) db.exec(`ALTER TABLE sessions ADD COLUMN conversation_id TEXT`);
+    if (!have.has('transcript_path')) db.exec(`ALTER TABLE sessions ADD COLUMN transcript_path TEXT`);
+  },
+  // 4: revival: what a launch needs to start the same again (LaunchSpec), the restart policy, and the links
+  // between a session and its restart. Sessions from before have no recorded environment (env NULL).
+  (db) =>
+    db.exec(`
+      ALTER TABLE sessions ADD COLUMN env TEXT;
+      ALTER TABLE sessions ADD COLUMN hooks INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE sessions ADD COLUMN restart_policy TEXT NOT NULL DEFAULT 'never';
+      ALTER TABLE sessions ADD COLUMN restarted_from INTEGER;
+      ALTER TABLE sessions ADD COLUMN restarted_as INTEGER;
+    `),
+];
+
+/** The schema version this code writes: every migration applied. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+function columns(db: Db, table: string): Set<string> {
+  return new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+}
+
+/** The version a database records (0: a new file, or one that never recorded one). */
+export function schemaVersion(db: Db): number {
+  const meta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get();
+  if (!meta) return 0;
+  const r = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+  const v = Number(r?.value ?? 0);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`the database records schema version '${r?.value}', which is not a version: it was not written by cw`);
+  return v;
+}
+
+/**
+ * Brings a database up to SCHEMA_VERSION, one transaction per step, so a crash or a failed step leaves it at the
+ * last version it fully reached. A database newer than this code is refused: its columns mean things this
+ * code does not know, and writing to it could corrupt what the newer cw keeps there.
+ */
+export function migrate(db: Db, file: string): void {
+  const from = schemaVersion(db);
+  if (from > SCHEMA_VERSION) {
+    throw new Error(
+      `its schema version ${from} is newer than this cw knows (${SCHEMA_VERSION}): run the newer cw that wrote it, or move ${file} aside to start with an empty session history`,
+    );
+  }
+  for (let v = from; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      MIGRATIONS[v]!(db);
+      db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+      db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(v + 1));
+    })();
+  }
+}
 
 export type MessageKind = 'message' | 'request' | 'reply' | 'task';
 
@@ -144,10 +266,10 @@ export class Store {
     // NORMAL is durable across a daemon crash in WAL mode (only an OS crash can lose the last commits).
     this._db.pragma('synchronous = NORMAL');
     this._db.pragma('busy_timeout = 2000');
-    this._migrate();
+    migrate(this._db, file);
     this._insert = this._db.prepare(
-      `INSERT INTO sessions (name, command, cwd, tags, agent, state, pid, created_at, cols, rows)
-       VALUES (@name, @command, @cwd, @tags, @agent, 'running', @pid, @createdAt, @cols, @rows)`,
+      `INSERT INTO sessions (name, command, cwd, tags, agent, state, pid, created_at, cols, rows, restart_policy, restarted_from)
+       VALUES (@name, @command, @cwd, @tags, @agent, 'running', @pid, @createdAt, @cols, @rows, @restartPolicy, @restartedFrom)`,
     );
     this._updateLive = this._db.prepare(
       `UPDATE sessions SET output_bytes = @outputBytes, last_output_at = @lastOutputAt, cols = @cols, rows = @rows, pid = @pid WHERE id = @id`,
@@ -162,45 +284,6 @@ export class Store {
     this._insertEvent = this._db.prepare(
       `INSERT INTO events (session_id, at, type, data) VALUES (?, ?, ?, ?)`,
     );
-  }
-
-  private _migrate(): void {
-    this._db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      -- AUTOINCREMENT: ids keep increasing and are never reused, even after 'cw rm' deletes rows.
-      CREATE TABLE IF NOT EXISTS sessions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT, command TEXT NOT NULL, cwd TEXT NOT NULL, tags TEXT NOT NULL, agent TEXT NOT NULL,
-        state TEXT NOT NULL, exit_code INTEGER, signal TEXT, pid INTEGER,
-        created_at TEXT NOT NULL, ended_at TEXT, cols INTEGER NOT NULL, rows INTEGER NOT NULL,
-        output_bytes INTEGER NOT NULL DEFAULT 0, last_output_at TEXT, last_screen TEXT,
-        activity TEXT, activity_since TEXT, activity_reason TEXT
-      );
-      CREATE TABLE IF NOT EXISTS events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        session_id INTEGER, at TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS events_session ON events (session_id, id);
-    `);
-    // Version 2: per-session identity tokens and state cards; the durable mailbox.
-    const cols = new Set((this._sql(`PRAGMA table_info(sessions)`).all() as { name: string }[]).map((c) => c.name));
-    if (!cols.has('token_hash')) this._db.exec(`ALTER TABLE sessions ADD COLUMN token_hash TEXT`);
-    if (!cols.has('state_card')) this._db.exec(`ALTER TABLE sessions ADD COLUMN state_card TEXT`);
-    if (!cols.has('conversation_id')) this._db.exec(`ALTER TABLE sessions ADD COLUMN conversation_id TEXT`);
-    if (!cols.has('transcript_path')) this._db.exec(`ALTER TABLE sessions ADD COLUMN transcript_path TEXT`);
-    this._db.exec(`
-      CREATE TABLE IF NOT EXISTS messages (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        from_session INTEGER, from_label TEXT NOT NULL,
-        to_session INTEGER, to_label TEXT NOT NULL,
-        kind TEXT NOT NULL, re INTEGER, body TEXT NOT NULL,
-        created_at TEXT NOT NULL, state TEXT NOT NULL, delivered_at TEXT, read_at TEXT,
-        work_state TEXT, closed_at TEXT, result TEXT
-      );
-      CREATE INDEX IF NOT EXISTS messages_to ON messages (to_session, state);
-      CREATE INDEX IF NOT EXISTS messages_re ON messages (re);
-    `);
-    this._sql(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
   }
 
   setTokenHash(id: number, hash: string): void {
@@ -315,15 +398,24 @@ export class Store {
     return r ? toMessage(r) : null;
   }
 
-  /** Marks sessions that were running when the previous daemon died as lost; returns their ids. */
-  markLost(now: string): number[] {
-    const rows = this._sql(`SELECT id FROM sessions WHERE state = 'running'`).all() as { id: number }[];
-    this._sql(`UPDATE sessions SET state = 'lost', ended_at = COALESCE(ended_at, ?) WHERE state = 'running'`).run(now);
+  /**
+   * Marks sessions that were running when the previous daemon died as lost; returns their ids. Their end is the
+   * last moment they were known alive (the latest persisted output or event), not when this daemon noticed.
+   */
+  markLost(now: string, except: readonly number[] = []): number[] {
+    // Sessions handed over by the previous daemon (handover.ts) are still running: never lost.
+    const kept = except.filter((n) => Number.isInteger(n)).join(',');
+    const running = kept ? `state = 'running' AND id NOT IN (${kept})` : `state = 'running'`;
+    const rows = this._sql(`SELECT id FROM sessions WHERE ${running}`).all() as { id: number }[];
+    this._sql(
+      `UPDATE sessions SET state = 'lost', ended_at = COALESCE(ended_at, MIN(?, MAX(created_at, COALESCE(last_output_at, created_at),
+         COALESCE((SELECT MAX(at) FROM events WHERE events.session_id = sessions.id), created_at)))) WHERE ${running}`,
+    ).run(now);
     return rows.map((r) => r.id);
   }
 
   /** Inserts a session before its process starts, so its id and log directory exist before the first byte. */
-  insertSession(s: Omit<SessionRow, 'id' | 'state' | 'exitCode' | 'signal' | 'endedAt' | 'outputBytes' | 'lastOutputAt' | 'activity' | 'activitySince' | 'activityReason' | 'stateCard' | 'conversationId' | 'transcriptPath'>): number {
+  insertSession(s: NewSession): number {
     const info = this._insert.run({
       name: s.name,
       command: JSON.stringify(s.command),
@@ -334,8 +426,28 @@ export class Store {
       createdAt: s.createdAt,
       cols: s.cols,
       rows: s.rows,
+      restartPolicy: s.restartPolicy ?? 'never',
+      restartedFrom: s.restartedFrom ?? null,
     });
     return Number(info.lastInsertRowid);
+  }
+
+  setLaunchSpec(id: number, spec: LaunchSpec): void {
+    this._sql(`UPDATE sessions SET env = ?, hooks = ? WHERE id = ?`).run(spec.env ? JSON.stringify(spec.env) : null, spec.hooks ? 1 : 0, id);
+  }
+
+  /** What the session was launched with beyond its row (LaunchSpec), to launch the same again. */
+  launchSpec(id: number): LaunchSpec {
+    const r = this._sql(`SELECT env, hooks FROM sessions WHERE id = ?`).get(id) as { env: string | null; hooks: number } | undefined;
+    return { env: r?.env ? (JSON.parse(r.env) as Record<string, string>) : null, hooks: r?.hooks !== 0 };
+  }
+
+  /**
+   * Records that `from` was restarted as `to`: the link both ways (the new row got restarted_from at insert), and
+   * the name moves to the new session, so a name never stands for two sessions.
+   */
+  linkRestart(from: number, to: number): void {
+    this._sql(`UPDATE sessions SET restarted_as = ?, name = NULL WHERE id = ?`).run(to, from);
   }
 
   /**
@@ -446,5 +558,8 @@ function toRow(r: RawRow): SessionRow {
     stateCard: r.state_card ?? null,
     conversationId: r.conversation_id ?? null,
     transcriptPath: r.transcript_path ?? null,
+    restartPolicy: (r.restart_policy ?? 'never') as RestartPolicy,
+    restartedFrom: r.restarted_from ?? null,
+    restartedAs: r.restarted_as ?? null,
   };
 }

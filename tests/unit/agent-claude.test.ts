@@ -23,11 +23,13 @@ const screen = (file: string): Screen => screenOf('claude', file);
 // Every payload of one capture run carries the same session and transcript (a rerun of the kit changes them).
 const first = payload('SessionStart') as { session_id: string; transcript_path: string };
 const SESSION = first.session_id;
-const ids = { conversationId: SESSION, transcriptPath: first.transcript_path };
+const started = { conversationId: SESSION, transcriptPath: first.transcript_path };
+// Only SessionStart may switch the conversation (see HookSignal.keepsConversation).
+const ids = { ...started, keepsConversation: true };
 
 describe('claude hooks.interpret on payloads from 2.1.332', () => {
   it('gives each event its signal', () => {
-    expect(hooks.interpret('SessionStart', payload('SessionStart'))).toEqual({ reason: 'agent hook: SessionStart (startup)', ...ids });
+    expect(hooks.interpret('SessionStart', payload('SessionStart'))).toEqual({ reason: 'agent hook: SessionStart (startup)', ...started });
     expect(hooks.interpret('UserPromptSubmit', payload('UserPromptSubmit'))).toEqual({ activity: 'working', reason: 'agent hook: UserPromptSubmit', turnStarted: true, ...ids });
     expect(hooks.interpret('Stop', payload('Stop'))).toEqual({ activity: 'idle', reason: 'agent hook: Stop', lastMessage: 'PONG', ...ids });
     expect(hooks.interpret('StopFailure', payload('StopFailure'))).toEqual({ activity: 'idle', reason: 'agent hook: StopFailure (unknown)', ...ids });

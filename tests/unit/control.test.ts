@@ -183,7 +183,7 @@ describe('decodeControl validation', () => {
 describe('parseArgs with OpArgs', () => {
   it('fills defaults', () => {
     expect(parseArgs(OpArgs.list, 'list', {})).toEqual({ status: 'all', tags: [] });
-    expect(parseArgs(OpArgs.launch, 'launch', { command: ['bash'], cwd: '/tmp' })).toEqual({ command: ['bash'], cwd: '/tmp', tags: [], env: {}, waitReady: false, hooks: true });
+    expect(parseArgs(OpArgs.launch, 'launch', { command: ['bash'], cwd: '/tmp' })).toEqual({ command: ['bash'], cwd: '/tmp', tags: [], env: {}, waitReady: false, hooks: true, restart: 'never' });
     expect(parseArgs(OpArgs.kill, 'kill', {})).toEqual({ sessions: [], tags: [], all: false });
     expect(parseArgs(OpArgs.output, 'output', { session: 'a' })).toEqual({ session: 'a', history: true, follow: false });
     expect(parseArgs(OpArgs.attach, 'attach', { cols: 80, rows: 24 })).toEqual({ cols: 80, rows: 24, history: true, readOnly: false });

@@ -1,9 +1,10 @@
 // cw launch [--name N] [--tag T]... [--dir D] [--env K=V]... [--size COLSxROWS] -- CMD [ARGS]
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { SEND_TEXT_MAX_BYTES } from '../../protocol/index.js';
 import { ExitCode } from '../../channel/errors.js';
+import { RestartPolicy } from '../../protocol/index.js';
+import { checkLaunch } from '../../channel/launch-check.js';
+import { launchArgs } from '../../common/launch-args.js';
 import { collect, isRemote, parseIntOption, printJson, say, usage, withDaemon } from '../run.js';
 
 export function parseSize(v: string): { cols: number; rows: number } {
@@ -22,6 +23,13 @@ export function parseEnv(entries: string[]): Record<string, string> {
   return env;
 }
 
+/** `--restart never|on-failure|always`. */
+export function parseRestartPolicy(v: string): RestartPolicy {
+  const r = RestartPolicy.safeParse(v);
+  if (!r.success) throw usage(`--restart takes never, on-failure or always, got '${v}'`);
+  return r.data;
+}
+
 export function register(program: Command): void {
   program
     .command('launch')
@@ -38,10 +46,11 @@ export function register(program: Command): void {
     .option('--wait-ready', 'with --prompt: return once the prompt was typed in, or a dialog needs a person (exit 3)')
     .option('--prompt-timeout <seconds>', 'how long to hold the prompt for the ready prompt (default 1800)', parseIntOption('--prompt-timeout'))
     .option('--no-hooks', "do not add the agent's own hooks/notify to its command line (see the README)")
+    .option('--restart <policy>', 'when the program ends by itself: never (default), on-failure, always (with backoff)', parseRestartPolicy)
     .option('--json', 'print the new session as JSON')
     .passThroughOptions()
     .addHelpText('after', '\nExamples:\n  cw launch --name api -- claude\n  id=$(cw launch --tag ui --dir ~/web -- npm run dev)')
-    .action(async (command: string[], o: { name?: string; tag: string[]; dir?: string; env: string[]; size?: string; agent?: string; prompt?: string; promptFile?: string; waitReady?: boolean; promptTimeout?: number; hooks: boolean; json?: boolean }) => {
+    .action(async (command: string[], o: { name?: string; tag: string[]; dir?: string; env: string[]; size?: string; agent?: string; prompt?: string; promptFile?: string; waitReady?: boolean; promptTimeout?: number; hooks: boolean; restart?: RestartPolicy; json?: boolean }) => {
       if (o.prompt !== undefined && o.promptFile !== undefined) throw usage('give --prompt or --prompt-file, not both');
       let prompt = o.prompt;
       if (o.promptFile !== undefined) {
@@ -52,32 +61,28 @@ export function register(program: Command): void {
         }
       }
       if (o.waitReady && prompt === undefined) throw usage('--wait-ready goes with --prompt or --prompt-file');
-      if (prompt !== undefined && Buffer.byteLength(prompt) > SEND_TEXT_MAX_BYTES) {
-        throw usage(`the prompt is ${Buffer.byteLength(prompt)} bytes: cw types at most ${SEND_TEXT_MAX_BYTES} bytes (1 MiB) at once`, 'put it in a file and ask the agent to read it');
-      }
+      checkLaunch({ name: o.name, prompt });
       await withDaemon(async (ch) => {
         const size = o.size ? parseSize(o.size) : undefined;
-        const env = parseEnv(o.env);
-        // Locally the session starts as if from this shell (environment, directory). On another machine this
-        // shell's environment and directory mean nothing: the daemon's environment and home are used there.
-        const remote = isRemote();
-        const baseEnv: Record<string, string> = {};
-        if (!remote) for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v;
-        const cwd = remote ? o.dir : resolve(o.dir ?? process.cwd());
-        const r = await ch.request('launch', {
-          command,
-          ...(cwd !== undefined ? { cwd } : {}),
-          tags: o.tag,
-          env,
-          ...(remote ? {} : { baseEnv }),
-          ...(o.name !== undefined ? { name: o.name } : {}),
-          ...(size ? size : {}),
-          ...(o.agent ? { agent: o.agent } : {}),
-          ...(process.env.TERM && !remote ? { term: process.env.TERM } : {}),
-          ...(prompt !== undefined ? { prompt, waitReady: !!o.waitReady } : {}),
-          ...(o.promptTimeout !== undefined ? { promptTimeoutMs: o.promptTimeout * 1000 } : {}),
-          hooks: o.hooks,
-        });
+        const r = await ch.request(
+          'launch',
+          launchArgs(
+            {
+              command,
+              ...(o.dir !== undefined ? { dir: o.dir } : {}),
+              tags: o.tag,
+              env: parseEnv(o.env),
+              ...(o.name !== undefined ? { name: o.name } : {}),
+              ...(size ? size : {}),
+              ...(o.agent ? { agent: o.agent } : {}),
+              ...(prompt !== undefined ? { prompt, waitReady: !!o.waitReady } : {}),
+              ...(o.promptTimeout !== undefined ? { promptTimeoutMs: o.promptTimeout * 1000 } : {}),
+              hooks: o.hooks,
+              ...(o.restart ? { restart: o.restart } : {}),
+            },
+            isRemote(),
+          ),
+        );
         const s = r.session;
         if (o.json) printJson(s);
         else process.stdout.write(`${s.id}\n`);

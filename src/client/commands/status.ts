@@ -36,12 +36,16 @@ export function register(program: Command): void {
           ...(s.prompt ? ([['prompt', `${s.prompt.state}${s.prompt.detail ? ` (${safeLine(s.prompt.detail)})` : ''} since ${formatAge(now - Date.parse(s.prompt.since))}`]] as [string, string][]) : []),
           ['pid', s.pid === null ? '-' : String(s.pid)],
           ['created', `${s.createdAt} (${formatAge(now - Date.parse(s.createdAt))} ago)`],
-          ['ended', s.endedAt ?? '-'],
+          ['ended', s.endedAt ? `${s.endedAt} (${formatAge(now - Date.parse(s.endedAt))} ago)` : '-'],
           ['size', `${s.cols}x${s.rows}`],
           ['clients', String(s.clients)],
           ['output', `${s.outputBytes} bytes`],
-          ['last output', s.lastOutputAt ? `${s.lastOutputAt} (idle ${s.idleSeconds}s)` : '-'],
+          // Idle is a running session's word: an ended one shows how long ago its output stopped.
+          ['last output', s.lastOutputAt ? `${s.lastOutputAt} (${s.state === 'running' ? `idle ${s.idleSeconds}s` : `${formatAge(now - Date.parse(s.lastOutputAt))} ago`})` : '-'],
           ['tags', safeLine(s.tags.join(', ')) || '-'],
+          ...(s.restartPolicy && s.restartPolicy !== 'never' ? ([['restart', s.restartPolicy]] as [string, string][]) : []),
+          ...(s.restartedFrom ? ([['restarted from', `session ${s.restartedFrom}`]] as [string, string][]) : []),
+          ...(s.restartedAs ? ([['restarted as', `session ${s.restartedAs}`]] as [string, string][]) : []),
           ['state card', s.stateCard ? safeLine(s.stateCard) : '-'],
           ['messages', `${s.unread ?? 0} unread`],
         ];

@@ -5,10 +5,12 @@
 // alternate screen, keeps the title at `✳ Claude Code` while a permission dialog is open (so ✳ is no idle
 // evidence) and animates its mascot and the tool's bullet under that dialog (so the screen never goes quiet).
 
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AgentProfile, ConversationRef, HookSignal, HookWiring, HookWiringInput, Reading, Reply, Screen } from './types.js';
+import type { AgentProfile, ConversationRef, HookSignal, HookWiring, HookWiringInput, Reading, Reply, ResumeSupport, Screen } from './types.js';
 import { field, shellCommand } from './hooks.js';
+import { afterProgram, hasOption, optionValue, withoutOptions, type ConversationOptions } from './resume.js';
 import { BRAILLE, blockAbove, findLast, flatten, isBlank, isHorizontalRule, lastNonBlank, lastNonBlankIndex, questionAbove, quote, unbox } from './screen.js';
 import { lastBulletBlock, noReply, screenReply } from './reply.js';
 
@@ -303,9 +305,13 @@ function claudeWire(input: HookWiringInput): HookWiring | undefined {
 }
 
 function claudeInterpret(event: string, payload: unknown): HookSignal | undefined {
+  // Only SessionStart switches the conversation: `/clear` and a fork give a new id there (source clear, fork),
+  // resume and compaction keep it. Every other event's id only fills in an unknown one (async hooks come out of
+  // order: a late Stop from before a /clear carries the old id).
   const ids = {
     ...(field(payload, 'session_id') ? { conversationId: field(payload, 'session_id')! } : {}),
     ...(field(payload, 'transcript_path') ? { transcriptPath: field(payload, 'transcript_path')! } : {}),
+    ...(event === 'SessionStart' ? {} : { keepsConversation: true }),
   };
   switch (event) {
     case 'SessionStart':
@@ -441,6 +447,44 @@ function userText(content: unknown): string | undefined {
   return texts.length ? texts.join('\n') : undefined;
 }
 
+/**
+ * The options that pick a conversation (2.1.332 `claude --help`): `--session-id <uuid>` names a new one,
+ * `-r/--resume [id]` resumes one and keeps its id (SessionStart source `resume`), `-c/--continue` takes the
+ * folder's latest, `--fork-session` gives a resumed one a new id.
+ */
+const CLAUDE_CONVERSATION: ConversationOptions = { flags: ['-c', '--continue', '--fork-session'], withValue: ['--session-id'], optionalValue: ['-r', '--resume'] };
+/** Options after which the run is no new conversation of cw's to name: a remote or cloud one, or none at all. */
+const CLAUDE_NOT_A_CONVERSATION: ConversationOptions = { flags: ['-v', '--version', '-h', '--help'], withValue: [], optionalValue: ['--teleport', '--from-pr', '--cloud'] };
+/** Its subcommands (2.1.332 `claude --help`): not a conversation, and an option added before one could break it. */
+const CLAUDE_SUBCOMMANDS = new Set([
+  'agents', 'attach', 'auth', 'auto-mode', 'config', 'doctor', 'gateway', 'import', 'install', 'kill', 'logs', 'mcp', 'migrate-installer',
+  'plugin', 'plugins', 'purge', 'respawn', 'rm', 'setup-token', 'stop', 'ultrareview', 'update', 'upgrade',
+]);
+
+/** Where Claude Code keeps a conversation's transcript (claudeTranscriptReply's rule), in the session's own HOME. */
+function claudeTranscriptFile(ref: ConversationRef, configDir: string | undefined): string | undefined {
+  if (ref.transcriptPath) return ref.transcriptPath;
+  if (!ref.conversationId) return undefined;
+  return join(configDir ?? join(ref.home, '.claude'), 'projects', ref.cwd.replace(/[^A-Za-z0-9]/g, '-'), `${ref.conversationId}.jsonl`);
+}
+
+export const claudeResume: ResumeSupport = {
+  named: (argv, at) => optionValue(argv, at, CLAUDE_CONVERSATION, ['--session-id', '-r', '--resume']),
+  assign: (argv, at, newId) => {
+    if (hasOption(argv, at, CLAUDE_CONVERSATION) || hasOption(argv, at, CLAUDE_NOT_A_CONVERSATION)) return undefined;
+    if (argv.slice(at + 1).some((a) => CLAUDE_SUBCOMMANDS.has(a))) return undefined;
+    return afterProgram(argv, at, ['--session-id', newId]);
+  },
+  resumeArgs: (argv, at, id) => afterProgram(withoutOptions(argv, at, CLAUDE_CONVERSATION), at, ['--resume', id]),
+  freshArgs: (argv, at) => withoutOptions(argv, at, CLAUDE_CONVERSATION),
+  // `--resume` of an id with no transcript fails ("No conversation found"): the run took no turn yet.
+  unresumable: (ref, env) => {
+    const file = claudeTranscriptFile(ref, env.CLAUDE_CONFIG_DIR);
+    if (!file) return 'no conversation id is known';
+    return existsSync(file) ? undefined : `its conversation${ref.conversationId ? ` ${ref.conversationId}` : ''} has no transcript yet (no turn was taken)`;
+  },
+};
+
 export const claude: AgentProfile = {
   kind: 'claude',
   label: 'Claude Code',
@@ -455,4 +499,5 @@ export const claude: AgentProfile = {
   replyFromScreen: claudeReply,
   hooks: { wire: claudeWire, interpret: claudeInterpret },
   transcriptReply: claudeTranscriptReply,
+  resume: claudeResume,
 };

@@ -14,8 +14,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import type { AgentProfile, ConversationRef, HookSignal, Reading, Screen } from './types.js';
+import type { AgentProfile, ConversationRef, HookSignal, Reading, ResumeSupport, Screen } from './types.js';
 import { field, shellCommand } from './hooks.js';
+import { afterProgram } from './resume.js';
 import { BRAILLE, findLast, indicesWhere, isBlank, lastNonBlank, quote } from './screen.js';
 import { lastBulletBlock, noReply, screenReply } from './reply.js';
 
@@ -358,6 +359,53 @@ function codexInterpret(event: string, payload: unknown): HookSignal | undefined
   }
 }
 
+/** Codex's options that take a value (0.171.0 `codex --help`), so their values are not taken for a subcommand. */
+const CODEX_VALUE_OPTIONS = new Set([
+  '-c', '--config', '-m', '--model', '-p', '--profile', '-s', '--sandbox', '-a', '--ask-for-approval', '-C', '--cd', '-i', '--image',
+  '--enable', '--disable', '--add-dir', '--local-provider', '--remote', '--remote-auth-token-env',
+]);
+/** `codex resume`'s own ways to pick a thread other than its id (0.171.0 `codex resume --help`). */
+const CODEX_RESUME_FLAGS = new Set(['--last', '--all', '--include-non-interactive']);
+
+/** Where the `resume` subcommand word is: the first word after the program that is neither an option nor its value. */
+function codexResumeAt(argv: readonly string[], at: number): number | undefined {
+  for (let i = at + 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (a.startsWith('-')) {
+      if (CODEX_VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    return a === 'resume' ? i : undefined; // a prompt or another subcommand
+  }
+  return undefined;
+}
+
+/** The thread id right after `resume`, if one is given (not --last). */
+function codexResumeId(argv: readonly string[], r: number): string | undefined {
+  const next = argv[r + 1];
+  return next !== undefined && !next.startsWith('-') ? next : undefined;
+}
+
+/**
+ * Codex threads (0.171.0): `codex resume <id>` resumes one and keeps its id (the same rollout file is appended to);
+ * the root options (`-c`, `-m`, ...) work after `resume` too, and the hook options cw adds right after the
+ * program word are root options.
+ */
+export const codexResume: ResumeSupport = {
+  named: (argv, at) => {
+    const r = codexResumeAt(argv, at);
+    return r === undefined ? undefined : codexResumeId(argv, r);
+  },
+  resumeArgs: (argv, at, id) => afterProgram(codexResume.freshArgs(argv, at), at, ['resume', id]),
+  freshArgs: (argv, at) => {
+    const r = codexResumeAt(argv, at);
+    if (r === undefined) return [...argv];
+    const drop = new Set([r, ...(codexResumeId(argv, r) !== undefined ? [r + 1] : [])]);
+    return argv.filter((a, i) => !drop.has(i) && !(i > r && CODEX_RESUME_FLAGS.has(a)));
+  },
+};
+
 export const codex: AgentProfile = {
   kind: 'codex',
   label: 'Codex CLI',
@@ -372,6 +420,7 @@ export const codex: AgentProfile = {
   replyFromScreen: codexReply,
   hooks: { wire: codexWire, interpret: codexInterpret },
   transcriptReply: codexTranscriptReply,
+  resume: codexResume,
 };
 
 /**

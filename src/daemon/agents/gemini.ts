@@ -15,8 +15,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { AgentProfile, ConversationRef, HookSignal, HookWiring, HookWiringInput, Reading, Reply, Screen } from './types.js';
+import type { AgentProfile, ConversationRef, HookSignal, HookWiring, HookWiringInput, Reading, Reply, ResumeSupport, Screen } from './types.js';
 import { field, shellCommand } from './hooks.js';
+import { afterProgram, optionValue, UUID_RE, withoutOptions, type ConversationOptions } from './resume.js';
 import { BRAILLE, findLast, isBlank, isHorizontalRule, lastNonBlank, quote, unbox } from './screen.js';
 import { noReply, screenReply } from './reply.js';
 
@@ -472,6 +473,25 @@ export function interpretGemini(event: string, payload: unknown): HookSignal | u
   }
 }
 
+/**
+ * Gemini CLI's conversation options (0.61.0 `gemini --help`): `-r/--resume latest|<n>|<uuid>` (an id keeps it:
+ * SessionStart source `resume`, in a new transcript file), `--session-file F`, and `--session-id <uuid>` for a
+ * new one (AGENT-SIGNALS.md).
+ */
+const GEMINI_CONVERSATION: ConversationOptions = { flags: [], withValue: ['-r', '--resume', '--session-id', '--session-file'] };
+
+export const geminiResume: ResumeSupport = {
+  // `latest` and an index are positions in its list, not an id: the hooks tell which conversation that was.
+  named: (argv, at) => {
+    const v = optionValue(argv, at, GEMINI_CONVERSATION, ['-r', '--resume', '--session-id']);
+    return v !== undefined && UUID_RE.test(v) ? v : undefined;
+  },
+  resumeArgs: (argv, at, id) => afterProgram(withoutOptions(argv, at, GEMINI_CONVERSATION), at, ['--resume', id]),
+  freshArgs: (argv, at) => withoutOptions(argv, at, GEMINI_CONVERSATION),
+  // 0.61.0 would not resume a conversation that has no transcript (no model reply yet).
+  unresumable: (ref) => (ref.transcriptPath && !existsSync(ref.transcriptPath) ? `its conversation ${ref.conversationId ?? ''} has no transcript (${ref.transcriptPath})` : undefined),
+};
+
 export const gemini: AgentProfile = {
   kind: 'gemini',
   label: 'Gemini CLI',
@@ -491,6 +511,7 @@ export const gemini: AgentProfile = {
   replyFromScreen: geminiReply,
   hooks: { wire: wireGemini, interpret: interpretGemini },
   transcriptReply: geminiTranscriptReply,
+  resume: geminiResume,
 };
 
 /** For tests: the composer the rules find (band or rule delimited), and the reply block cutter. */

@@ -12,7 +12,8 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import type { AgentProfile, ConversationRef, HookSignal, HookWiring, HookWiringInput, Reading, Reply, Screen } from './types.js';
+import type { AgentProfile, ConversationRef, HookSignal, HookWiring, HookWiringInput, Reading, Reply, ResumeSupport, Screen } from './types.js';
+import { afterProgram, optionValue, withoutOptions, type ConversationOptions } from './resume.js';
 import { BRAILLE, findLast, isBlank, lastNonBlank, questionAbove, quote, unbox } from './screen.js';
 import { noReply, screenReply } from './reply.js';
 
@@ -479,6 +480,15 @@ async function opencodeTranscriptReply(ref: ConversationRef): Promise<Reply | un
   }
 }
 
+/** opencode's conversation options (1.18.33 `opencode --help`): `-s/--session <id>`, `-c/--continue`, `--fork`. */
+const OPENCODE_CONVERSATION: ConversationOptions = { flags: ['-c', '--continue', '--fork'], withValue: ['-s', '--session'] };
+
+export const opencodeResume: ResumeSupport = {
+  named: (argv, at) => optionValue(argv, at, OPENCODE_CONVERSATION, ['-s', '--session']),
+  resumeArgs: (argv, at, id) => afterProgram(withoutOptions(argv, at, OPENCODE_CONVERSATION), at, ['--session', id]),
+  freshArgs: (argv, at) => withoutOptions(argv, at, OPENCODE_CONVERSATION),
+};
+
 export const opencode: AgentProfile = {
   kind: 'opencode',
   label: 'opencode',
@@ -492,5 +502,6 @@ export const opencode: AgentProfile = {
   composerEmpty: opencodeComposerEmpty,
   replyFromScreen: opencodeReply,
   hooks: { wire: opencodeWire, interpret: opencodeInterpret },
+  resume: opencodeResume,
   transcriptReply: opencodeTranscriptReply,
 };

@@ -87,6 +87,12 @@ export interface HookSignal {
   readonly turnStarted?: boolean;
   /** The agent says its session ended. */
   readonly ended?: boolean;
+  /**
+   * This event cannot switch the conversation (only the agent's SessionStart can: /clear, a fork): its id only
+   * fills in an unknown one. Async hooks arrive out of order, and a late Stop of the conversation before a
+   * /clear would otherwise switch cw back to it.
+   */
+  readonly keepsConversation?: boolean;
 }
 
 /** What to add to one launch so the agent reports to `cw hook` (never by editing the user's files). */
@@ -123,6 +129,30 @@ export interface ConversationRef {
   readonly home: string;
   /** Epoch ms the session started: transcripts older than this belong to other runs. */
   readonly startedAt: number;
+}
+
+/**
+ * Resuming the agent's own conversation in a new run (`cw restart`, a restart policy, a lost session revived).
+ * `programIndex` is where the agent's program word is in argv (agentProgramIndex); options go after it.
+ */
+export interface ResumeSupport {
+  /** The conversation the command line picks itself (`--resume X`, `--session-id X`), when it names one. */
+  named(argv: readonly string[], programIndex: number): string | undefined;
+  /**
+   * For a fresh run: argv with an option that fixes its conversation id from the start (Claude Code:
+   * `--session-id`), so cw knows it before any hook; undefined when the command line already picks one or is
+   * not a conversation (a subcommand).
+   */
+  assign?(argv: readonly string[], programIndex: number, newId: string): string[] | undefined;
+  /** argv that resumes `conversationId`: the same program and options, without earlier options that pick a conversation. */
+  resumeArgs(argv: readonly string[], programIndex: number, conversationId: string): string[];
+  /** argv for a new conversation: the options that pick one removed. */
+  freshArgs(argv: readonly string[], programIndex: number): string[];
+  /**
+   * Why this conversation cannot be resumed, or undefined when it can (Claude Code: no transcript yet, so no turn
+   * was taken and `--resume` would fail). `env` is the session's environment (HOME, the agent's config dir).
+   */
+  unresumable?(ref: ConversationRef, env: Readonly<Record<string, string | undefined>>): string | undefined;
 }
 
 export interface AgentProfile {
@@ -162,4 +192,6 @@ export interface AgentProfile {
   };
   /** The latest turn's reply from the agent's own transcript, exactly, when cw knows where it is. */
   transcriptReply?(ref: ConversationRef): Promise<Reply | undefined>;
+  /** How to resume its conversation in a new run; absent: a restart runs the same command again. */
+  readonly resume?: ResumeSupport;
 }

@@ -1,4 +1,4 @@
-// Session ops: list, launch, status, kill, rm, screen, last-message. Argument checks and reply shapes; the
+// Session ops: list, launch, restart, status, kill, rm, screen, last-message. Argument checks and reply shapes; the
 // work is the registry's and the session's. Anyone who reaches the daemon may use them (auth.ts).
 import { ErrorCode, OpArgs, parseArgs, type ScreenResult, type SessionInfo } from '../../protocol/index.js';
 import { CwError, invalid } from '../errors.js';
@@ -12,7 +12,7 @@ import type { Reply } from '../agents/types.js';
 import { view } from '../mailbox.js';
 import type { DaemonContext, Family } from './types.js';
 
-export type SessionOp = 'list' | 'launch' | 'status' | 'kill' | 'rm' | 'screen' | 'last-message';
+export type SessionOp = 'list' | 'launch' | 'restart' | 'status' | 'kill' | 'rm' | 'screen' | 'last-message';
 
 const ORDER = { running: 0, exited: 1, killed: 1, lost: 1 } as const;
 
@@ -69,6 +69,17 @@ export function sessionOps(ctx: DaemonContext): Family<SessionOp> {
       if (!a.waitReady) return { session: s.info(), prompt: 'pending' };
       if (outcome.state === 'failed') throw new CwError(ErrorCode.NOT_RUNNING, `session ${s.id}: the prompt was not typed: ${outcome.why}`, `see \`cw screen ${s.id}\``);
       return { session: s.info(), prompt: outcome.state, ...(outcome.state === 'held' ? { held: outcome.why } : {}) };
+    },
+
+    // A new session like the old one (revive.ts); --force ends a running one first, as `cw kill` would.
+    restart: async (_c, raw) => {
+      const a = parseArgs(OpArgs.restart, 'restart', raw);
+      const s = registry.resolve(a.session);
+      if (s.running && a.force) {
+        s.kill();
+        await s.whenEnded();
+      }
+      return registry.revive.restart(s, 'manual');
     },
 
     status: (_c, raw) => {
