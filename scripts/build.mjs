@@ -102,13 +102,18 @@ writeFileSync(new URL('../dist/package.json', import.meta.url), `${JSON.stringif
 copyFileSync(new URL('../src/launcher/cw.cjs', import.meta.url), new URL('../dist/cw.js', import.meta.url));
 chmodSync(new URL('../dist/cw.js', import.meta.url), 0o755);
 
-// native/memtrim: malloc_trim for the daemon (see native/memtrim/memtrim.c), compiled with node-gyp when missing or
-// older than its source, then copied beside the daemon bundle. Without a compiler the daemon still works: it logs
-// once that memory freed by hibernated screens stays resident.
-{
-  const dir = new URL('../native/memtrim/', import.meta.url).pathname;
-  const out = `${dir}build/Release/memtrim.node`;
-  const newest = Math.max(...['memtrim.c', 'binding.gyp'].map((f) => statSync(dir + f).mtimeMs));
+// Native addons, compiled with node-gyp when missing or older than their source, then copied beside the daemon
+// bundle. Without a compiler the daemon still works, with less: each says what it lacks.
+//  - native/memtrim: malloc_trim (see memtrim.c); without it memory freed by hibernated screens stays resident.
+//  - native/handover: execve keeping descriptors, reaping inherited children, resizing by descriptor (see
+//    handover.c); without it `cw daemon restart` refuses and says why, and sessions end with `cw stop` as before.
+for (const [name, lacking] of [
+  ['memtrim', 'the daemon runs without giving freed screen memory back'],
+  ['handover', '`cw daemon restart` cannot keep sessions'],
+]) {
+  const dir = new URL(`../native/${name}/`, import.meta.url).pathname;
+  const out = `${dir}build/Release/${name}.node`;
+  const newest = Math.max(...[`${name}.c`, 'binding.gyp'].map((f) => statSync(dir + f).mtimeMs));
   if (!existsSync(out) || statSync(out).mtimeMs < newest) {
     // npm hands its own node-gyp to scripts it runs; otherwise the one on PATH.
     const gyp = process.env.npm_config_node_gyp;
@@ -116,10 +121,10 @@ chmodSync(new URL('../dist/cw.js', import.meta.url), 0o755);
       ? spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: dir, encoding: 'utf8' })
       : spawnSync('node-gyp', ['rebuild'], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) {
-      console.warn(`warning: native/memtrim did not build (${r.error?.message ?? `node-gyp exited ${r.status}`}); the daemon runs without giving freed screen memory back\n${(r.stderr ?? '').split('\n').slice(-8).join('\n')}`);
+      console.warn(`warning: native/${name} did not build (${r.error?.message ?? `node-gyp exited ${r.status}`}); ${lacking}\n${(r.stderr ?? '').split('\n').slice(-8).join('\n')}`);
     }
   }
-  if (existsSync(out)) copyFileSync(out, new URL('../dist/memtrim.node', import.meta.url));
+  if (existsSync(out)) copyFileSync(out, new URL(`../dist/${name}.node`, import.meta.url));
 }
 
 // The web dashboard (served by the daemon from dist/web): a browser bundle with xterm.js and its CSS, no CDN.

@@ -81,7 +81,7 @@ export class Channel {
     });
     // Avoid an unhandled rejection when nobody awaits the hello (the requests fail with the same error).
     this.hello.catch(() => {});
-    this._mismatchHint = who.mismatchHint ?? 'run `cw stop` to stop the old daemon; the next command starts a matching one';
+    this._mismatchHint = who.mismatchHint ?? 'run `cw daemon restart` to move the daemon to this cw and keep every session (or `cw stop`, which ends them)';
     this._send(
       encodeControl(FrameType.HELLO, {
         protocol: PROTOCOL_VERSION,

@@ -1,24 +1,15 @@
 // Reaching the daemon: check that its home and socket are ours, connect, starting it first when none is running.
 // Nothing is sent before those checks (the hello carries a session token, a launch the whole environment), and the
 // channel itself waits for the daemon's hello before it says anything (channel.ts).
+import { VERSION } from '../common/version.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { APPEND_NOFOLLOW, checkHome, checkSocket, daemonLockName, readPrivateFile, resolvePaths, type Paths } from '../common/paths.js';
+import { APPEND_NOFOLLOW, checkHome, checkSocket, codewireHome, daemonLockName, readPrivateFile, resolvePaths, type Paths } from '../common/paths.js';
 import { Channel } from '../channel/channel.js';
 import { ClientError } from '../channel/errors.js';
 import { childProcess } from '../common/builtins.js';
-
-/** How long a command waits for a daemon it started to accept connections (a cold start on a loaded CI box). */
-const DAEMON_START_TIMEOUT_MS = 15_000;
-/** Between connection attempts while the daemon starts. */
-const DAEMON_POLL_MS = 20;
-/** How long a running daemon whose socket was removed gets to recreate it after SIGUSR1 (it does so at once). */
-const SOCKET_RECREATE_TIMEOUT_MS = 3_000;
-/** How long the lock holder gets to say its pid (a daemon older than this check says nothing). */
-const LOCK_PROBE_TIMEOUT_MS = 500;
-/** How much of daemon.log a failed start may have written that is read back for its error line. */
-const START_ERROR_MAX_BYTES = 64 * 1024;
+import { DAEMON_POLL_MS, DAEMON_START_TIMEOUT_MS, LOCK_PROBE_TIMEOUT_MS, SOCKET_RECREATE_TIMEOUT_MS, START_ERROR_MAX_BYTES } from '../common/limits.js';
 
 function connectOnce(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -57,7 +48,7 @@ function lockHolder(home: string): Promise<{ pid: number | null } | null> {
   });
 }
 
-function pidFromFile(paths: Paths): number | null {
+export function pidFromFile(paths: Paths): number | null {
   const n = Number(readPrivateFile(paths.pidFile)?.trim());
   return Number.isInteger(n) && n > 0 ? n : null;
 }
@@ -91,7 +82,8 @@ export function spawnDaemon(paths: Paths): Started {
       detached: true,
       stdio: ['ignore', out, out],
       cwd: '/',
-      env: process.env,
+      // The daemon finds its home as every cw does; a home given explicitly (connectLocal's) goes along.
+      env: paths.home === codewireHome() ? process.env : { ...process.env, CODEWIRE_HOME: paths.home },
     });
     child.on('exit', (code, signal) => (started.exitCode = code ?? (signal ? 128 : 1)));
     // A failed spawn shows as an exit, so the wait below reports it at once.
@@ -151,8 +143,9 @@ export class OrphanedDaemonError extends ClientError {
   }
 }
 
-export async function connectLocal(opts: { autostart: boolean } = { autostart: true }): Promise<{ channel: Channel; socket: Socket; started: boolean }> {
-  const home = resolvePaths().home;
+/** A channel to this machine's daemon for `home` (default: CODEWIRE_HOME or ~/.codewire), started first unless `autostart` is false. */
+export async function connectLocal(opts: { autostart?: boolean; home?: string } = {}): Promise<{ channel: Channel; socket: Socket; started: boolean }> {
+  const home = opts.home ?? resolvePaths().home;
   // Another user's home, or one others can write to, is refused before any byte is sent.
   checkHome(home, { create: false });
   let conn = await tryConnect(home);
@@ -176,7 +169,7 @@ export async function connectLocal(opts: { autostart: boolean } = { autostart: t
           if (conn) break;
           throw new OrphanedDaemonError(pid, paths.socket);
         }
-      } else if (!opts.autostart) {
+      } else if (opts.autostart === false) {
         throw new ClientError('no daemon is running', 'start one with `cw start` (any command starts it too)');
       } else if (!started || started.exitCode !== null) {
         // None yet, or the one we started lost a race to a daemon that has since gone: start one.
@@ -207,5 +200,18 @@ export async function connectLocal(opts: { autostart: boolean } = { autostart: t
   s.on('data', (d) => channel.receive(d));
   s.on('close', () => channel.closed());
   s.on('error', (e) => channel.closed(new ClientError(`connection to the daemon failed: ${e.message}`)));
+  channel.hello.then((h) => warnOtherVersion(h.version), () => {});
   return { channel, socket: s, started: started !== null };
+}
+
+let warnedVersion = false;
+
+/**
+ * A daemon of another version (cw was upgraded while it ran) works as long as the protocol matches, but runs the
+ * old code: said once per command, on stderr, with the way to move it without losing a session.
+ */
+function warnOtherVersion(daemonVersion: string): void {
+  if (warnedVersion || daemonVersion === VERSION) return;
+  warnedVersion = true;
+  process.stderr.write(`cw: the daemon runs cw ${daemonVersion}, this is cw ${VERSION}: \`cw daemon restart\` moves it to ${VERSION} and keeps every session\n`);
 }

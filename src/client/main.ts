@@ -7,6 +7,7 @@ import { register as attach } from './commands/attach.js';
 import { register as daemon } from './commands/daemon.js';
 import { register as kill } from './commands/kill.js';
 import { register as launch } from './commands/launch.js';
+import { register as restart } from './commands/restart.js';
 import { register as list } from './commands/list.js';
 import { register as logs } from './commands/logs.js';
 import { register as rm } from './commands/rm.js';
@@ -28,6 +29,7 @@ import { register as mcpServer } from './commands/mcp-server.js';
 import { register as ui } from './commands/ui.js';
 import { register as fleet } from './commands/fleet.js';
 import { register as hook } from './commands/hook.js';
+import { register as service } from './commands/service.js';
 
 /**
  * Every registrar with the command words (names and aliases) it adds, in the order `cw --help` lists them.
@@ -35,6 +37,7 @@ import { register as hook } from './commands/hook.js';
  */
 export const COMMANDS: [words: string[], register: (program: Command) => void][] = [
   [['launch'], launch],
+  [['restart'], restart],
   [['list', 'ls'], list],
   [['attach', 'a'], attach],
   [['send'], send],
@@ -55,6 +58,7 @@ export const COMMANDS: [words: string[], register: (program: Command) => void][]
   [['fleet'], fleet],
   [['start', 'daemon', 'stop'], daemon],
   [['server'], server],
+  [['service'], service],
   [['token'], token],
   [['ui'], ui],
   [['version'], version],
@@ -62,7 +66,7 @@ export const COMMANDS: [words: string[], register: (program: Command) => void][]
 ];
 
 /** Global options that take a value (skipped when looking for the command word). */
-const GLOBAL_WITH_VALUE = new Set(['--server', '--token']);
+const GLOBAL_WITH_VALUE = new Set(['--server', '--token', '--ca', '--pin']);
 
 /**
  * The command word of `cw [global options] WORD ...`, or null when there is none or an option comes first
@@ -75,7 +79,7 @@ export function commandWord(argv: string[]): string | null {
       i++;
       continue;
     }
-    if (a.startsWith('--server=') || a.startsWith('--token=')) continue;
+    if (/^--(server|token|ca|pin)=/.test(a)) continue;
     return a.startsWith('-') ? null : a;
   }
   return null;
@@ -87,13 +91,15 @@ export async function main(argv: string[]): Promise<void> {
     .version(VERSION, '-V, --version')
     .option('--server <name|url>', 'talk to the daemon of a saved server or at a ws:// or wss:// URL (env CODEWIRE_SERVER)')
     .option('--token <token>', 'the token for --server (env CODEWIRE_TOKEN; saved servers keep theirs)')
+    .option('--ca <file>', 'with --server wss://...: verify the server with this CA bundle (env CODEWIRE_CA)')
+    .option('--pin <sha256>', "with --server wss://...: trust only the certificate with this SHA-256 fingerprint (env CODEWIRE_PIN)")
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `cw: ${str.slice(7)}` : str) })
     .addHelpText(
       'after',
-      '\nSessions are named by id, name or @name. Exit codes: 0 ok, 1 error, 2 usage, 3 refused, 124 timeout.\nEvery command that prints data takes --json. Data goes to stdout, messages to stderr.',
+      '\nSessions are named by id, name or @name. Every command that prints data takes --json. Data goes to stdout,\nmessages to stderr.\n\nExit codes: 0 ok, 1 error, 2 usage, 3 refused, 4 no token for --server, 5 server (or NATS) unreachable,\n6 TLS failed, 7 token rejected, 124 timeout.',
     );
   // Only the command being run is registered when it is known: registering all of them is a few milliseconds of
   // every `cw` start, for help text nobody reads. An unknown word gets them all, so commander can suggest one.
@@ -102,7 +108,7 @@ export async function main(argv: string[]): Promise<void> {
   for (const [, reg] of only ? [only] : COMMANDS) reg(program);
   for (const c of program.commands) c.exitOverride();
   program.hook('preAction', (_, action) => {
-    setGlobalOptions(program.opts<{ server?: string; token?: string }>());
+    setGlobalOptions(program.opts<{ server?: string; token?: string; ca?: string; pin?: string }>());
     // Any process's argv is readable by every local user (ps, /proc/PID/cmdline): say so, once, and where a
     // token is safe instead. The global option and a command's own (`server add`, `fleet attach`) alike.
     if (action.optsWithGlobals<{ token?: string }>().token !== undefined) {

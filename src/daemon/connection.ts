@@ -21,6 +21,9 @@ import { HANDSHAKE_TIMEOUT_MS } from './limits.js';
 import type { Logger } from './log.js';
 import type { Transport } from './transport.js';
 
+/** When this daemon started, as its hello says: this code's load, so a `cw daemon restart` (an exec) is a start. */
+export const DAEMON_STARTED_AT = new Date().toISOString();
+
 /** A long-lived reply to a request (attach, watch, logs -f), addressed by the request's id. */
 export interface Stream {
   input(bytes: Uint8Array): void;
@@ -61,7 +64,7 @@ export class Connection {
     version: string,
     private readonly _onClose: (c: Connection) => void,
   ) {
-    transport.send(encodeControl(FrameType.HELLO, { protocol: PROTOCOL_VERSION, version, role: 'daemon', pid: process.pid }));
+    transport.send(encodeControl(FrameType.HELLO, { protocol: PROTOCOL_VERSION, version, role: 'daemon', pid: process.pid, startedAt: DAEMON_STARTED_AT }));
     this._handshakeTimer = setTimeout(
       () => this.fail(new ProtocolError(ErrorCode.PROTOCOL, `no hello within ${HANDSHAKE_TIMEOUT_MS} ms`)),
       HANDSHAKE_TIMEOUT_MS,
@@ -101,7 +104,7 @@ export class Connection {
       if (hello.protocol !== PROTOCOL_VERSION) {
         throw new ProtocolError(
           ErrorCode.VERSION_MISMATCH,
-          `daemon speaks protocol ${PROTOCOL_VERSION}, client speaks ${hello.protocol}: run \`cw stop\` with the older cw, then retry (the daemon restarts by itself)`,
+          `daemon speaks protocol ${PROTOCOL_VERSION}, client speaks ${hello.protocol}: run \`cw daemon restart\` to move the daemon to the installed cw and keep every session`,
         );
       }
       this.peerRole = hello.role ?? 'unknown';

@@ -6,12 +6,13 @@
 // - 'screen': more than SCREEN_BACKLOG_HIGH_BYTES were posted to the screen worker and not yet parsed; reading
 //   resumes below SCREEN_BACKLOG_LOW_BYTES.
 // Watchers (watch, logs -f, read-only attach) never hold the pty back: they are dropped when too slow (streams.ts).
+// - 'handover': `cw daemon restart` is handing the pty to the next daemon (handover.ts): nothing more is read here.
 // The pty keeps the set of reasons and reads only while it is empty (pty.ts); once the child has exited nothing
 // holds it back, so the last bytes are always read.
 import { FLOW_HIGH_BYTES, FLOW_LOW_BYTES, SCREEN_BACKLOG_HIGH_BYTES, SCREEN_BACKLOG_LOW_BYTES } from './limits.js';
 
 /** Why a pty's reading is paused. */
-export type PauseReason = 'clients' | 'screen';
+export type PauseReason = 'clients' | 'screen' | 'handover';
 
 /** The read side of a pty: paused while any reason holds, read again when the last reason is lifted. */
 export interface Pausable {

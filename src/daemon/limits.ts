@@ -80,6 +80,24 @@ export const EXIT_DRAIN_MAX_MS = 5000;
 /** Kill: SIGHUP to the process group, then SIGKILL after this grace period (shpool uses 500 ms; agents save state on HUP). */
 export const KILL_GRACE_MS = 2000;
 
+/**
+ * `cw daemon restart` (handover.ts). CHECK: the installed code is first run as `cw daemon --check-handover`, which
+ * loads it, its addon and the database and answers; it must do so within this time (a cold start of the daemon
+ * bundle is ~0.3 s here; generous for a loaded machine), else the restart is refused and nothing changes.
+ * SETTLE: sessions whose program is exiting (draining its last output) are waited for up to this long before the
+ * hand-over, so their exit status is recorded by the daemon that reaped them; a longer drain refuses the restart.
+ * SCREENS: the screen worker must capture every screen within this time (a few ms each).
+ */
+export const HANDOVER_CHECK_TIMEOUT_MS = 15_000;
+export const HANDOVER_SETTLE_MS = 6_000;
+export const HANDOVER_SCREENS_TIMEOUT_MS = 10_000;
+
+/**
+ * After a hand-over, the programs inherited from the previous daemon are reaped by us (adopted-pty.ts): on every
+ * SIGCHLD and, because signals coalesce, every this many ms (a reap costs one waitpid per inherited program).
+ */
+export const REAP_POLL_MS = 500;
+
 /** A new connection must say hello within this time, or it is closed (shpool's handshake timeout, generous for loaded CI). */
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 
@@ -248,3 +266,15 @@ export { LAUNCH_COMMAND_MAX_BYTES, SEND_TEXT_MAX_BYTES } from '../protocol/messa
  * from 1 ms while nothing moves): bounds both the CPU a stuck program costs and the delay once it reads again.
  */
 export const INPUT_RETRY_MAX_MS = 50;
+
+/**
+ * Restart policies (`cw launch --restart`, revive.ts): the first restart waits FIRST, each quick failure in a
+ * row doubles the wait up to MAX (systemd's RestartSec with Docker's doubling and cap: a program that fails at
+ * once costs a start a minute, not a busy loop). A run that lasted RESET_AFTER counts as healthy: the next
+ * failure starts again from FIRST. After GIVE_UP quick failures in a row cw stops trying and says so (a
+ * `session.revive.gave-up` event); at 1, 2, 4, 8 s that is about 15 s of a program that cannot start.
+ */
+export const RESTART_BACKOFF_FIRST_MS = 1000;
+export const RESTART_BACKOFF_MAX_MS = 60_000;
+export const RESTART_RESET_AFTER_MS = 60_000;
+export const RESTART_GIVE_UP_FAILURES = 5;

@@ -13,13 +13,20 @@ import { Logger } from './log.js';
 import { Registry } from './registry.js';
 import { Mailbox } from './mailbox.js';
 import { ScreenHost } from './screen.js';
-import { Store } from './store.js';
+import { SCHEMA_VERSION, schemaVersion, Store } from './store.js';
 import { SocketTransport, type Transport } from './transport.js';
 import { WsServer } from './ws-server.js';
 import { attachWeb } from './http/index.js';
+import { listenForUi } from './http/ui-port.js';
 import { ConfigError, loadDaemonConfig, parseListen, type DaemonConfig, type ListenAddress } from '../common/config.js';
 import { ensureToken, readToken } from '../common/token.js';
 import { ErrorCode, ProtocolError } from '../protocol/index.js';
+import { Reaper } from './adopted-pty.js';
+import { CwError } from './errors.js';
+import Database from 'better-sqlite3';
+import { checkReport, HANDOVER_FILE, prepareHandover, takeInherited } from './handover.js';
+import { handoverAddon } from './native.js';
+import { holdPrompt } from './prompts.js';
 
 export interface DaemonOptions {
   /** Started by a CLI command rather than by `cw daemon`: lose the start race quietly. */
@@ -42,15 +49,22 @@ const SOCKET_CHECK_MS = 5_000;
  * connects to it is told this daemon's pid: a client that finds no socket but a lock holder with daemon.pid's pid
  * knows the socket was removed (and sends SIGUSR1) instead of waiting for a daemon that will never start.
  */
-function takeLock(home: string): Promise<Server | null> {
+function takeLock(home: string, inheritedFd?: number): Promise<Server | null> {
   return new Promise((resolve, reject) => {
     const lock = createServer((c) => {
       c.on('error', () => {}); // a prober that hung up first: nothing to tell
       c.end(`${process.pid}\n`);
     });
     lock.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(null) : reject(err)));
-    lock.listen(daemonLockName(home), () => resolve(lock));
+    // After `cw daemon restart` the lock was never let go: this process held it across the exec (handover.ts).
+    if (inheritedFd !== undefined) lock.listen({ fd: inheritedFd }, () => resolve(lock));
+    else lock.listen(daemonLockName(home), () => resolve(lock));
   });
+}
+
+/** The descriptor under a listening server (libuv's handle), for the hand-over. */
+function fdOf(server: Server): number {
+  return (server as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
 }
 
 /** Listens on a Unix socket created 0600 from the start (the bind happens inside listen(), under this umask), not chmodded after. */
@@ -79,6 +93,35 @@ function fileId(path: string): string | null {
   }
 }
 
+/**
+ * `cw daemon --check-handover`, run by a daemon about to hand over to this code (handover.ts): this code starts,
+ * reads the config, loads its addon, and could open the database (not newer than it knows; read only: the running
+ * daemon owns it). Prints what it accepts as one JSON line; a problem is one line on stderr and exit 1.
+ */
+export function checkHandover(): number {
+  try {
+    const paths = resolvePaths();
+    checkHome(paths.home, { create: false });
+    loadDaemonConfig(paths.home);
+    const { addon, why } = handoverAddon();
+    if (!addon) throw new Error(why);
+    if (existsSync(paths.db)) {
+      const db = new Database(paths.db, { readonly: true, fileMustExist: true });
+      try {
+        const v = schemaVersion(db);
+        if (v > SCHEMA_VERSION) throw new Error(`the database has schema version ${v}, newer than this cw knows (${SCHEMA_VERSION})`);
+      } finally {
+        db.close();
+      }
+    }
+    process.stdout.write(`${JSON.stringify(checkReport())}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let paths: Paths;
   let config: DaemonConfig;
@@ -102,7 +145,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     return 1;
   }
   const log = new Logger(paths.daemonLog, opts.foreground);
-  const lock = await takeLock(paths.home);
+  // Set when the previous daemon handed over to this code (`cw daemon restart`): same process, same lock and
+  // socket, and its running sessions, taken over below.
+  const inherited = takeInherited();
+  if (inherited?.problem) log.error(`restart: ${inherited.problem}; the sessions it held are lost`);
+  const lock = await takeLock(paths.home, inherited?.lockFd);
   if (!lock) {
     if (!opts.autostarted) process.stderr.write(`cw: a daemon is already running for ${paths.home}\n`);
     return opts.autostarted ? 0 : 1;
@@ -116,8 +163,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       prepareSocketDir(paths);
       log.info(`home path is too long for a Unix socket; listening on ${paths.socket} instead`);
     }
-    // We hold the lock, so any socket file left is stale (a daemon that was killed).
-    rmSync(paths.socket, { force: true });
+    // We hold the lock, so any socket file left is stale (a daemon that was killed); unless it was handed to us.
+    if (!inherited) rmSync(paths.socket, { force: true });
+    // A state file no daemon took (the one that wrote it died before its exec) describes nothing that runs.
+    if (!inherited) rmSync(join(paths.home, HANDOVER_FILE), { force: true });
     step = 'database';
     // 0600 from the start (SQLite gives its -wal and -shm files the database's mode); an older home's are tightened.
     closeSync(openSync(paths.db, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600));
@@ -133,7 +182,25 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     return 1;
   }
   const screens = new ScreenHost(join(dirname(fileURLToPath(import.meta.url)), 'screen-worker.js'), (m) => log.error(m), (m) => log.info(m));
-  const registry = new Registry(paths, store, screens, log, { agentHooks: config.agentHooks ?? true });
+  const handed = inherited?.state?.sessions ?? [];
+  const registry = new Registry(paths, store, screens, log, { agentHooks: config.agentHooks ?? true, handedOver: handed.map((h) => h.id), reviveLost: config.reviveLost ?? 'none' });
+  if (inherited) {
+    const { addon, why } = handoverAddon();
+    let kept = 0;
+    if (addon) {
+      const reaper = new Reaper(addon);
+      for (const h of handed) {
+        if (!registry.adopt(h, addon, reaper)) continue;
+        kept++;
+        // A launch prompt the previous daemon still held (a dialog was open): held on here, never lost.
+        const s = registry.sessions.get(h.id);
+        if (h.heldPrompt && s) void holdPrompt(registry, s, h.heldPrompt.text, Math.max(0, h.heldPrompt.deadline - Date.now()));
+      }
+    } else log.error(`restart: ${why}; the handed-over sessions cannot be taken`);
+    const from = inherited.state ? `cw ${inherited.state.fromVersion}` : 'the previous daemon';
+    log.info(`restarted: took over ${kept} of ${handed.length} running sessions from ${from} (pid ${process.pid} kept)`);
+    registry.recordEvent(null, 'daemon.restarted', { from: inherited.state?.fromVersion ?? null, to: VERSION, sessions: kept, lost: handed.length - kept });
+  }
 
   const connections = new Set<Connection>();
   let stopping = false;
@@ -190,7 +257,25 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   const mailbox = new Mailbox(registry, store, log);
   let ensureListener: () => Promise<{ server: WsServer; url: string }> = () => Promise.reject(new Error('not listening yet'));
-  const handler = createHandler({ registry, mailbox, paths, stop: () => void stop('cw stop'), ensureListener: () => ensureListener() });
+  const restart = async (): Promise<{ sessions: number; toVersion: string; go(): void }> => {
+    if (stopping) throw new CwError(ErrorCode.INTERNAL, 'the daemon is stopping');
+    const prepared = await prepareHandover({
+      paths,
+      log,
+      running: () => registry.running(),
+      lockFd: () => fdOf(lock),
+      socketFd: () => fdOf(server),
+      quiesce: async () => {
+        // The fleet node is a client of this daemon over NATS: it leaves and the next daemon's joins again.
+        await fleet?.stop();
+        fleet = null;
+        registry.persistLive();
+      },
+      resumeAfterFailure: () => startFleet(),
+    });
+    return { sessions: prepared.sessions, toVersion: prepared.toVersion, go: () => (stopping ? prepared.abandon('the daemon is stopping') : prepared.exec()) };
+  };
+  const handler = createHandler({ registry, mailbox, paths, stop: () => void stop('cw stop'), restart, ensureListener: () => ensureListener() });
   const accept = (transport: Transport): Connection => {
     const conn = new Connection(transport, handler, log, VERSION, (c) => connections.delete(c));
     connections.add(conn);
@@ -219,7 +304,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   watchDescriptors(log, () => `${connections.size} local connections, ${registry.running().length} running sessions`);
   let server = makeServer();
 
-  await listen(server, paths.socket);
+  if (inherited) await new Promise<void>((resolve) => server.listen({ fd: inherited.socketFd }, resolve));
+  else await listen(server, paths.socket);
   let socketId = fileId(paths.socket);
   /**
    * Listens again when the socket path is no longer our socket (removed, or its /tmp directory cleaned away).
@@ -305,18 +391,34 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   // One start at a time: two `cw ui` at once share the new listener.
   let starting: Promise<{ server: WsServer; url: string }> | null = null;
   ensureListener = async (): Promise<{ server: WsServer; url: string }> =>
-    wsServers[0] ?? (starting ??= startWs({ host: '127.0.0.1', port: 0 }, null).finally(() => (starting = null)));
+    wsServers[0] ??
+    (starting ??= listenForUi((port) => startWs({ host: '127.0.0.1', port }, null), { home: paths.home, ...(config.uiPort !== undefined ? { configured: config.uiPort } : {}), log }).finally(() => (starting = null)));
   chmodSync(paths.socket, 0o600);
   writePrivateFile(paths.pidFile, `${process.pid}\n`);
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);
   // Fleet: join NATS when configured (loaded only then); it serves requests through this daemon's socket.
-  if (config.nats && !stopping) fleet = (await import('../fleet/node/index.js')).startFleet({ config, socketPath: () => paths.socket, log, listenerUrl: () => (listenAt ? (wsServers[0]?.url ?? null) : null) });
+  const startFleet = (): void => {
+    if (!config.nats || stopping) return;
+    void import('../fleet/node/index.js').then((m) => {
+      if (!stopping) fleet = m.startFleet({ config, socketPath: () => paths.socket, log, listenerUrl: () => (listenAt ? (wsServers[0]?.url ?? null) : null) });
+    });
+  };
+  startFleet();
 
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   // As tmux: SIGUSR1 makes the daemon listen again when its socket was removed (clients send it when they find
   // the lock held by daemon.pid's process but no socket). The listener also keeps Node's debugger off that signal.
   process.on('SIGUSR1', () => void ensureSocket('SIGUSR1'));
+  // SIGUSR2: `cw daemon restart` from a cw that cannot speak this daemon's protocol (it was upgraded past it).
+  // The outcome is in daemon.log; the client sees the new daemon answer, or not.
+  process.on('SIGUSR2', () => {
+    log.info('restart asked by SIGUSR2');
+    restart().then(
+      (r) => r.go(),
+      (err: unknown) => log.error(`restart refused, this daemon carries on: ${(err as Error).message}`),
+    );
+  });
   // Detached from any terminal: a hangup means nothing to us.
   process.on('SIGHUP', () => {});
   process.on('uncaughtException', (err) => log.error(`uncaught: ${err.stack ?? err.message}`));

@@ -125,6 +125,27 @@ export function openLogRange(dir: string, lines: number | undefined): LogSegment
   return segs;
 }
 
+/**
+ * Opens the logs for reading their last `bytes` bytes (what they hold of them: a rotation may have dropped the
+ * oldest), up to their size at this moment; the same-tick rule of openLogRange applies.
+ */
+export function openLogTail(dir: string, bytes: number): LogSegment[] {
+  const segs = openLogRange(dir, undefined);
+  let want = Math.max(0, bytes);
+  for (let i = segs.length - 1; i >= 0; i--) {
+    const seg = segs[i]!;
+    const size = seg.to - seg.from;
+    if (want >= size) {
+      want -= size;
+      continue;
+    }
+    seg.from = seg.to - want;
+    for (const old of segs.splice(0, i)) closeSync(old.fd);
+    return segs;
+  }
+  return segs;
+}
+
 /** Reads up to `max` bytes of a segment from its current position, advancing it; null at its end. */
 export function readSegment(seg: LogSegment, max: number): Buffer | null {
   if (seg.from >= seg.to) return null;

@@ -34,6 +34,7 @@ export function holdPrompt(registry: Registry, s: Session, text: string, timeout
     const finish = (outcome: PromptOutcome): void => {
       if (settled) return;
       settled = true;
+      s.heldPrompt = null;
       clearTimeout(timer);
       if (retry) clearTimeout(retry);
       registry.events.off('activity', onActivity);
@@ -91,6 +92,7 @@ export function holdPrompt(registry: Registry, s: Session, text: string, timeout
     timer.unref();
     registry.events.on('activity', onActivity);
     registry.events.on('ended', onEnded);
+    s.heldPrompt = { text, deadline: Date.now() + timeoutMs };
     set('pending', 'waiting for the ready prompt');
     registry.recordEvent(s.id, 'prompt.pending', { bytes: Buffer.byteLength(text) });
     void check();

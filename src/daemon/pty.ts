@@ -27,6 +27,8 @@ export interface SessionPty {
   readonly pid: number;
   /** The child has exited: nothing more is written, resized or killed. */
   readonly exited: boolean;
+  /** The child has ended and its last output is being read (the exit callback follows). */
+  readonly exiting?: boolean;
   /** Input bytes waiting for the program to read them (beyond the kernel's own pty buffer). */
   readonly queuedInputBytes: number;
   write(data: string | Uint8Array): void;
@@ -36,13 +38,192 @@ export interface SessionPty {
   resume(reason: PauseReason): void;
   /** Ends the program (and what it started); its exit follows through the exit callback. */
   kill(): void;
+  /**
+   * Hands the pty to the next daemon (handover.ts), or says why it cannot be: stops reading at once and takes back
+   * what was read and not yet delivered, which the next daemon delivers first. Optional: fakes have no descriptors.
+   */
+  detach?(): DetachedPty | string;
+  /** Undoes detach() when the hand-over failed: the bytes it took are delivered, and reading goes on. */
+  reattach?(): void;
 }
 
-interface ReadSocket {
+/** A pty as it is handed to the next daemon: its descriptors (kept open across the exec) and undelivered output. */
+export interface DetachedPty {
+  pid: number;
+  masterFd: number;
+  /** Our handle on the slave side (see PtyProcess), or -1 when there is none. */
+  slaveFd: number;
+  pending: Buffer[];
+}
+
+export interface ReadSocket {
   destroy(err?: Error): unknown;
   pause(): unknown;
   resume(): unknown;
   isPaused(): boolean;
+  read(): Buffer | null;
+  /** libuv's stream handle (net.Socket internals): stops the reading at the descriptor, not only the events. */
+  _handle?: { readStop?(): number; reading?: boolean } | null;
+}
+
+/**
+ * Stops reading a pty master at the descriptor and returns what the stream had read and not yet handed out, so
+ * nothing is left between the kernel's buffer and the caller. Pausing a stream only stops its 'data' events: it
+ * keeps reading up to its high-water mark. read() can start the descriptor reading again (it asks for more), so the
+ * handle is stopped once more after it; this all runs in one turn, before any read could complete.
+ */
+export function stopReading(socket: ReadSocket, deliver: (b: Buffer) => void): void {
+  const stop = (): void => {
+    const h = socket._handle;
+    if (h?.readStop) {
+      h.readStop();
+      h.reading = false;
+    }
+  };
+  stop();
+  socket.pause();
+  for (let b = socket.read(); b !== null; b = socket.read()) deliver(b);
+  stop();
+}
+
+/**
+ * Input the kernel's pty buffer could not take yet (a program that is not reading), oldest first, the first
+ * without what was written of it already. Our own queue rather than node-pty's: node-pty retries a write that got
+ * EAGAIN on every turn of the event loop (setImmediate), which spins a core for as long as the program does not
+ * read. Here the retry backs off from 1 ms to INPUT_RETRY_MAX_MS.
+ */
+export class PtyInput {
+  private readonly _queue: Buffer[] = [];
+  private _queued = 0;
+  private _timer: NodeJS.Timeout | null = null;
+  private _retryMs = 1;
+  private _closed = false;
+
+  constructor(private readonly _fd: number) {}
+
+  get queued(): number {
+    return this._queued;
+  }
+
+  // HACK: node-pty writes through fs.write, i.e. a hop through libuv's thread pool and back, which adds a few
+  // hundred microseconds to every keystroke. The master fd is non-blocking, so a direct write either takes the
+  // bytes at once or fails with EAGAIN; what did not fit (a big paste into a program that is not reading) waits
+  // in our queue, behind which every later write goes, so order is kept.
+  write(buf: Buffer): void {
+    if (this._closed) return;
+    if (this._queue.length === 0) {
+      let n = 0;
+      try {
+        n = writeSync(this._fd, buf);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return; // EIO: the pty is gone; exit handling follows
+      }
+      if (n === buf.length) return;
+      this._enqueue(buf.subarray(n));
+      this._retryMs = 1;
+      this._timer = setTimeout(() => this._flush(), this._retryMs);
+      return;
+    }
+    this._enqueue(buf);
+  }
+
+  /** Drops what is queued and writes nothing more (the program has exited). */
+  close(): void {
+    this._closed = true;
+    if (this._timer) clearTimeout(this._timer);
+    this._timer = null;
+    this._queue.length = 0;
+    this._queued = 0;
+  }
+
+  /** A copy: the caller's bytes may be a view of a frame buffer that is reused once its write returns. */
+  private _enqueue(buf: Buffer): void {
+    this._queue.push(Buffer.from(buf));
+    this._queued += buf.length;
+  }
+
+  /** Writes queued input until the kernel takes no more; then retries later, backing off while nothing moves. */
+  private _flush(): void {
+    this._timer = null;
+    let moved = false;
+    while (this._queue.length && !this._closed) {
+      const head = this._queue[0]!;
+      let n: number;
+      try {
+        n = writeSync(this._fd, head);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') break;
+        // EIO: the pty is gone; exit handling follows and nothing queued can be delivered any more.
+        this._queue.length = 0;
+        this._queued = 0;
+        return;
+      }
+      moved ||= n > 0;
+      this._queued -= n;
+      if (n === head.length) this._queue.shift();
+      else {
+        this._queue[0] = head.subarray(n);
+        break;
+      }
+    }
+    if (this._queue.length === 0 || this._closed) return;
+    this._retryMs = moved ? 1 : Math.min(this._retryMs * 2, INPUT_RETRY_MAX_MS);
+    this._timer = setTimeout(() => this._flush(), this._retryMs);
+  }
+}
+
+/** SIGHUP/SIGCONT now and SIGKILL after the grace to the group of `pid`; returns the SIGKILL timer (unref'd). */
+export function hangUpGroup(pid: number, graceMs: number): NodeJS.Timeout {
+  signalGroup(pid, 'SIGHUP');
+  // A stopped process ignores SIGHUP until continued.
+  signalGroup(pid, 'SIGCONT');
+  const t = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
+  t.unref();
+  return t;
+}
+
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    // forkpty makes the child a session leader, so its pid is also its process group id.
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // ESRCH: already gone, which is what we wanted.
+    }
+  }
+}
+
+/**
+ * Keeps reading after the child exited until the pty is drained: no output for EXIT_DRAIN_QUIET_MS, confirmed by
+ * one more event-loop turn (timers run before I/O polling, so a loop that was blocked could otherwise see "quiet"
+ * while bytes wait to be read). Gives up after EXIT_DRAIN_MAX_MS of continuous output (a grandchild that keeps the
+ * terminal and keeps writing). Returns a function that cancels it.
+ */
+export function drainThen(lastDataAt: () => number, done: () => void): () => void {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | null = null;
+  let cancelled = false;
+  const check = (): void => {
+    if (cancelled) return;
+    const now = Date.now();
+    if (now - started >= EXIT_DRAIN_MAX_MS) return done();
+    if (now - lastDataAt() < EXIT_DRAIN_QUIET_MS) {
+      timer = setTimeout(check, EXIT_DRAIN_QUIET_MS / 4);
+      return;
+    }
+    const seen = lastDataAt();
+    // setImmediate runs after this turn's I/O poll: anything readable has been read by then.
+    setImmediate(() => {
+      if (!cancelled) timer = setTimeout(() => (lastDataAt() === seen ? done() : check()), 1);
+    });
+  };
+  timer = setTimeout(check, EXIT_DRAIN_QUIET_MS / 4);
+  return () => {
+    cancelled = true;
+    if (timer) clearTimeout(timer);
+  };
 }
 
 export class PtyProcess implements SessionPty {
@@ -50,16 +231,22 @@ export class PtyProcess implements SessionPty {
   private readonly _socket: ReadSocket;
   private _exited = false;
   private _lastDataAt = Date.now();
-  private _drainTimer: NodeJS.Timeout | null = null;
+  private _cancelDrain: (() => void) | null = null;
   private _killTimer: NodeJS.Timeout | null = null;
-  /** Reasons the reading is paused (flow.ts: clients, screen); read only when empty. */
+  /** Reasons the reading is paused (flow.ts: clients, screen, handover); read only when empty. */
   private readonly _pausedBy = new Set<PauseReason>();
   private _draining = false;
   /** Our own handle on the slave side; see the constructor. */
   private _slaveFd: number | null = null;
+  /** Input written straight to the master fd (null with another node-pty, which then queues it itself). */
+  private readonly _input: PtyInput | null;
+  private readonly _onData: (buf: Buffer) => void;
+  /** While detached for a hand-over: output read and not delivered, in order (see detach). */
+  private _held: Buffer[] | null = null;
 
   /** Throws when the process cannot be started (missing program, bad cwd). */
   constructor(opts: PtyOptions, onData: (buf: Buffer) => void, onExit: (e: PtyExit) => void) {
+    this._onData = onData;
     this._pty = pty.spawn(opts.file, opts.args, {
       name: opts.env.TERM ?? 'xterm-256color',
       cols: opts.cols,
@@ -76,7 +263,7 @@ export class PtyProcess implements SessionPty {
     //    never sees the other side close; we close it ourselves once the output has drained.
     // 2. node-pty destroys its read socket 200 ms after the child exits (DESTROY_SOCKET_TIMEOUT_MS), even if we
     //    paused reading for flow control or the event loop was busy. We take over that destroy and let it through
-    //    only once the pty has been quiet (see _startDrain).
+    //    only once the pty has been quiet (see drainThen).
     const ptsPath = (this._pty as unknown as { _pty?: string })._pty;
     if (ptsPath) {
       try {
@@ -86,6 +273,8 @@ export class PtyProcess implements SessionPty {
         this._slaveFd = null; // without it we fall back to node-pty's behaviour, still with the drain below
       }
     }
+    const fd = (this._pty as unknown as { fd?: unknown }).fd;
+    this._input = typeof fd === 'number' ? new PtyInput(fd) : null;
     const socket = (this._pty as unknown as { _socket: ReadSocket })._socket;
     this._socket = socket;
     const realDestroy = socket.destroy.bind(socket);
@@ -116,6 +305,10 @@ export class PtyProcess implements SessionPty {
       });
     }
     this._pty.onData((d) => {
+      if (this._held) {
+        this._held.push(d as unknown as Buffer);
+        return;
+      }
       this._lastDataAt = Date.now();
       onData(d as unknown as Buffer);
     });
@@ -135,38 +328,23 @@ export class PtyProcess implements SessionPty {
     return this._exited;
   }
 
-  /**
-   * Keeps reading after the child exited until the pty is drained: no output for EXIT_DRAIN_QUIET_MS, confirmed
-   * by one more event-loop turn (timers run before I/O polling, so a loop that was blocked could otherwise see
-   * "quiet" while bytes wait to be read). Gives up after EXIT_DRAIN_MAX_MS of continuous output (a grandchild
-   * that keeps the terminal and keeps writing).
-   */
+  get exiting(): boolean {
+    return !this._exited && (this._cancelDrain !== null || this._draining);
+  }
+
+  /** See drainThen. The process is gone: no reader may hold back the last bytes any more (they are few). */
   private _startDrain(finish: () => void): void {
-    if (this._drainTimer) return;
-    const started = Date.now();
-    // The process is gone: no reader may hold back the last bytes any more. They are few (the kernel's pty
-    // buffer) so the bounded queues downstream absorb them.
+    if (this._cancelDrain) return;
     this._pausedBy.clear();
     this._socket.resume();
-    const done = (): void => {
-      this._drainTimer = null;
-      this._draining = true;
-      finish();
-    };
-    const check = (): void => {
-      const now = Date.now();
-      if (now - started >= EXIT_DRAIN_MAX_MS) return done();
-      if (now - this._lastDataAt < EXIT_DRAIN_QUIET_MS) {
-        this._drainTimer = setTimeout(check, EXIT_DRAIN_QUIET_MS / 4);
-        return;
-      }
-      const seen = this._lastDataAt;
-      // setImmediate runs after this turn's I/O poll: anything readable has been read by then.
-      setImmediate(() => {
-        this._drainTimer = setTimeout(() => (this._lastDataAt === seen ? done() : check()), 1);
-      });
-    };
-    this._drainTimer = setTimeout(check, EXIT_DRAIN_QUIET_MS / 4);
+    this._cancelDrain = drainThen(
+      () => this._lastDataAt,
+      () => {
+        this._cancelDrain = null;
+        this._draining = true;
+        finish();
+      },
+    );
   }
 
   private _closeSlave(): void {
@@ -179,22 +357,11 @@ export class PtyProcess implements SessionPty {
     this._slaveFd = null;
   }
 
-  /**
-   * Input the kernel's pty buffer could not take yet (a program that is not reading), oldest first, the first
-   * without what was written of it already. Our own queue rather than node-pty's: node-pty retries a write that got
-   * EAGAIN on every turn of the event loop (setImmediate), which spins a core for as long as the program does not
-   * read. Here the retry backs off from 1 ms to INPUT_RETRY_MAX_MS.
-   */
-  private readonly _inQueue: Buffer[] = [];
-  private _inQueued = 0;
-  private _inTimer: NodeJS.Timeout | null = null;
-  private _inRetryMs = 1;
-
   /** Input bytes waiting for the program to read them (beyond the kernel's own pty buffer). */
   get queuedInputBytes(): number {
     // With another node-pty (no fd to write to directly), the remainder waits in node-pty's private queue.
     const queue = (this._pty as unknown as { _writeStream?: { _writeQueue?: { buffer: Uint8Array; offset: number }[] } })._writeStream?._writeQueue;
-    let n = this._inQueued;
+    let n = this._input?.queued ?? 0;
     if (Array.isArray(queue)) for (const t of queue) n += t.buffer.length - t.offset;
     return n;
   }
@@ -202,64 +369,8 @@ export class PtyProcess implements SessionPty {
   write(data: string | Uint8Array): void {
     if (this._exited) return;
     const buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    // HACK: node-pty writes through fs.write, i.e. a hop through libuv's thread pool and back, which adds a few
-    // hundred microseconds to every keystroke. The master fd is non-blocking, so a direct write either takes the
-    // bytes at once or fails with EAGAIN; what did not fit (a big paste into a program that is not reading) waits
-    // in our queue, behind which every later write goes, so order is kept.
-    const fd = (this._pty as unknown as { fd?: unknown }).fd;
-    if (typeof fd !== 'number') {
-      this._pty.write(buf);
-      return;
-    }
-    if (this._inQueue.length === 0) {
-      let n = 0;
-      try {
-        n = writeSync(fd, buf);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return; // EIO: the pty is gone; exit handling follows
-      }
-      if (n === buf.length) return;
-      this._enqueueInput(buf.subarray(n));
-      this._inRetryMs = 1;
-      this._inTimer = setTimeout(() => this._flushInput(fd), this._inRetryMs);
-      return;
-    }
-    this._enqueueInput(buf);
-  }
-
-  /** A copy: the caller's bytes may be a view of a frame buffer that is reused once its write returns. */
-  private _enqueueInput(buf: Buffer): void {
-    this._inQueue.push(Buffer.from(buf));
-    this._inQueued += buf.length;
-  }
-
-  /** Writes queued input until the kernel takes no more; then retries later, backing off while nothing moves. */
-  private _flushInput(fd: number): void {
-    this._inTimer = null;
-    let moved = false;
-    while (this._inQueue.length && !this._exited) {
-      const head = this._inQueue[0]!;
-      let n: number;
-      try {
-        n = writeSync(fd, head);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') break;
-        // EIO: the pty is gone; exit handling follows and nothing queued can be delivered any more.
-        this._inQueue.length = 0;
-        this._inQueued = 0;
-        return;
-      }
-      moved ||= n > 0;
-      this._inQueued -= n;
-      if (n === head.length) this._inQueue.shift();
-      else {
-        this._inQueue[0] = head.subarray(n);
-        break;
-      }
-    }
-    if (this._inQueue.length === 0 || this._exited) return;
-    this._inRetryMs = moved ? 1 : Math.min(this._inRetryMs * 2, INPUT_RETRY_MAX_MS);
-    this._inTimer = setTimeout(() => this._flushInput(fd), this._inRetryMs);
+    if (this._input) this._input.write(buf);
+    else this._pty.write(buf);
   }
 
   resize(cols: number, rows: number): void {
@@ -273,7 +384,7 @@ export class PtyProcess implements SessionPty {
 
   /** Pauses reading for `reason`; reading resumes when every reason is lifted. */
   pause(reason: PauseReason): void {
-    if (this._exited || this._drainTimer || this._draining) return;
+    if (this._exited || this._cancelDrain || this._draining) return;
     this._pausedBy.add(reason);
     this._socket.pause();
   }
@@ -287,39 +398,41 @@ export class PtyProcess implements SessionPty {
     return this._pausedBy.size > 0;
   }
 
+  detach(): DetachedPty | string {
+    const fd = (this._pty as unknown as { fd?: unknown }).fd;
+    if (typeof fd !== 'number') return 'this node-pty does not expose the pty descriptor';
+    if (this._exited || this._cancelDrain || this._draining) return 'the program is exiting';
+    if (this._held) return 'already detached';
+    if (this._input && this._input.queued > 0) return `${this._input.queued} bytes of input are still queued for the program`;
+    this._pausedBy.add('handover');
+    this._held = [];
+    stopReading(this._socket, (b) => this._held!.push(b));
+    return { pid: this.pid, masterFd: fd, slaveFd: this._slaveFd ?? -1, pending: this._held };
+  }
+
+  reattach(): void {
+    const held = this._held;
+    if (!held) return;
+    this._held = null;
+    for (const b of held) {
+      this._lastDataAt = Date.now();
+      this._onData(b);
+    }
+    this.resume('handover');
+  }
+
   /** SIGHUP to the whole process group (what a closing terminal does), then SIGKILL after the grace period. */
   kill(graceMs = KILL_GRACE_MS): void {
     if (this._exited) return;
-    this._signalGroup('SIGHUP');
-    // A stopped process ignores SIGHUP until continued.
-    this._signalGroup('SIGCONT');
-    if (!this._killTimer) {
-      this._killTimer = setTimeout(() => this._signalGroup('SIGKILL'), graceMs);
-      this._killTimer.unref();
-    }
-  }
-
-  private _signalGroup(signal: NodeJS.Signals): void {
-    try {
-      // forkpty makes the child a session leader, so its pid is also its process group id.
-      process.kill(-this._pty.pid, signal);
-    } catch {
-      try {
-        process.kill(this._pty.pid, signal);
-      } catch {
-        // ESRCH: already gone, which is what we wanted.
-      }
-    }
+    if (!this._killTimer) this._killTimer = hangUpGroup(this._pty.pid, graceMs);
+    else for (const sig of ['SIGHUP', 'SIGCONT'] as const) signalGroup(this._pty.pid, sig);
   }
 
   private _clearTimers(): void {
     if (this._killTimer) clearTimeout(this._killTimer);
-    if (this._drainTimer) clearTimeout(this._drainTimer);
-    if (this._inTimer) clearTimeout(this._inTimer);
-    this._inTimer = null;
-    this._inQueue.length = 0;
-    this._inQueued = 0;
+    this._cancelDrain?.();
+    this._input?.close();
     this._killTimer = null;
-    this._drainTimer = null;
+    this._cancelDrain = null;
   }
 }

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { ErrorCode, type EventRecord } from '../protocol/index.js';
 import { sessionDir, type Paths } from '../common/paths.js';
 import { CwError, notFound } from './errors.js';
-import { INPUT_QUEUE_MAX_BYTES, logRotateBytes } from './limits.js';
+import { INPUT_QUEUE_MAX_BYTES, KILL_GRACE_MS, logRotateBytes } from './limits.js';
 import type { Logger } from './log.js';
 import type { ActivityChange } from './activity-monitor.js';
 import { agentProfile } from './agents/index.js';
@@ -15,11 +15,19 @@ import type { ScreenHost } from './screen.js';
 import { Session, type SessionHooks } from './session.js';
 import type { Store } from './store.js';
 import { EventHistory } from './events-history.js';
-import { launchSession, type LaunchArgs, type LaunchContext } from './launch.js';
+import { launchSession, type LaunchArgs, type LaunchContext, type LaunchExtra } from './launch.js';
+import { Reviver, type ReviveLost } from './revive.js';
+import { followConversation } from './agents/resume.js';
 import { LiveCounters, persistWith, type Persist } from './persist.js';
 import { ScreenSaves, type SavedScreen } from './screen-saves.js';
 import { protectUnrecordedDirs } from './session-ids.js';
 import { hashToken } from './session-token.js';
+import { adoptSession } from './adopt.js';
+import type { Reaper } from './adopted-pty.js';
+import type { HandedSession } from './handover.js';
+import type { HandoverAddon } from './native.js';
+import { endOrphans } from './orphans.js';
+import { hangUpGroup } from './pty.js';
 
 export type { LaunchArgs } from './launch.js';
 export { screenText, type SavedScreen } from './screen-saves.js';
@@ -34,13 +42,15 @@ export class Registry {
   private readonly _counters: LiveCounters;
   private readonly _screenSaves: ScreenSaves;
   private readonly _launch: LaunchContext;
+  /** `cw restart`, restart policies and lost sessions revived at start (revive.ts). */
+  readonly revive: Reviver;
 
   constructor(
     private readonly _paths: Paths,
     private readonly _store: Store,
     _screens: ScreenHost,
     private readonly _log: Logger,
-    _options: { agentHooks: boolean } = { agentHooks: true },
+    _options: { agentHooks: boolean; handedOver?: readonly number[]; reviveLost?: ReviveLost } = { agentHooks: true },
   ) {
     this.events.setMaxListeners(0);
     this._persist = persistWith(_log);
@@ -59,8 +69,9 @@ export class Registry {
       running: () => this.running(),
       activityChanged: (s, c) => this._activityChanged(s, c),
     };
-    const lost = _store.markLost(new Date().toISOString());
-    if (lost.length) _log.info(`sessions ${lost.join(', ')} were running when the previous daemon died: marked lost`);
+    const lost = _store.markLost(new Date().toISOString(), _options.handedOver ?? []);
+    // daemon.log says so once the sessions are loaded (revive.ts lostAtStart), with how to revive them.
+    if (lost.length) endOrphans(lost, _store, _log);
     for (const row of _store.allSessions()) this.sessions.set(row.id, new Session(row, this._hooks));
     protectUnrecordedDirs(this._launch);
     this._history.prune();
@@ -72,6 +83,8 @@ export class Registry {
       running: () => this.running(),
       known: (id) => this.sessions.has(id),
     });
+    this.revive = new Reviver(this, _store, _log, _options.reviveLost ?? 'none');
+    this.revive.lostAtStart(lost);
   }
 
   private readonly _hooks: SessionHooks = {
@@ -110,6 +123,10 @@ export class Registry {
     if (byName === null && /^\d+$/.test(ref)) {
       const s = this.sessions.get(Number(ref));
       if (s) return s;
+      // A number is an id; a session *named* like one is reached with @.
+      if ([...this.sessions.values()].some((x) => x.row.name === ref)) {
+        throw new CwError(ErrorCode.NOT_FOUND, `no session has id ${ref}`, `a session is named '${ref}': use \`@${ref}\` to mean it`);
+      }
       throw notFound(ref);
     }
     const name = byName ?? ref;
@@ -122,9 +139,30 @@ export class Registry {
     return best;
   }
 
+  /**
+   * Makes a session handed over by the previous daemon live again (adopt.ts). A session that cannot be taken is
+   * ended here (its program gets SIGHUP, as a closing terminal does) and recorded lost, with the reason.
+   */
+  adopt(h: HandedSession, addon: HandoverAddon, reaper: Reaper): boolean {
+    const s = this.sessions.get(h.id);
+    try {
+      if (!s || s.row.state !== 'running') throw new Error('no running session with this id in the database');
+      adoptSession(this._launch, s, h, addon, reaper);
+      return true;
+    } catch (err) {
+      const why = (err as Error).message;
+      this._log.error(`session ${h.id} could not be taken over (${why}): its program is ended and the session recorded lost`);
+      hangUpGroup(h.pid, KILL_GRACE_MS);
+      this._store.markLost(new Date().toISOString(), [...this.sessions.keys()].filter((id) => id !== h.id));
+      if (s) s.row.state = 'lost';
+      this.recordEvent(h.id, 'session.ended', { state: 'lost', exitCode: null, signal: null, reason: why });
+      return false;
+    }
+  }
+
   /** Starts a session (launch.ts) and adds it: 'created' is emitted once it is in the map. */
-  launch(args: LaunchArgs): Session {
-    const session = launchSession(this._launch, args);
+  launch(args: LaunchArgs, extra?: LaunchExtra): Session {
+    const session = launchSession(this._launch, args, extra);
     this.sessions.set(session.id, session);
     this._log.info(`session ${session.id} launched: ${args.command.join(' ')} (pid ${session.row.pid})`);
     this.events.emit('created', session);
@@ -147,8 +185,7 @@ export class Registry {
     }
     if (signal.lastMessage !== undefined) sig.lastMessage = { text: signal.lastMessage, at: now };
     if (signal.activity) sig.hint = { activity: signal.activity, at: now, reason: signal.reason };
-    const conv = signal.conversationId ?? s.row.conversationId;
-    const transcript = signal.transcriptPath ?? (signal.conversationId && signal.conversationId !== s.row.conversationId ? null : s.row.transcriptPath);
+    const { conversationId: conv, transcriptPath: transcript } = followConversation(s.row, signal);
     if (conv !== s.row.conversationId || transcript !== s.row.transcriptPath) {
       s.row.conversationId = conv;
       s.row.transcriptPath = transcript;
@@ -228,6 +265,7 @@ export class Registry {
   }
 
   dispose(): void {
+    this.revive.dispose();
     this._counters.stop();
     this._history.stop();
     this._screenSaves.stop();

@@ -7,7 +7,7 @@ import type { Hint } from './activity/infer.js';
 import { afterAck, holdsBack, SessionFlow, type FlowClient } from './flow.js';
 import { INPUT_QUEUE_MAX_BYTES } from './limits.js';
 import type { OutputLog } from './output-log.js';
-import type { PtyExit, SessionPty } from './pty.js';
+import type { DetachedPty, PtyExit, SessionPty } from './pty.js';
 import type { Screen } from './screen.js';
 import type { ActivityMonitor } from './activity-monitor.js';
 import type { SessionRow } from './store.js';
@@ -59,6 +59,8 @@ export class Session {
   readonly signals: AgentSignals = { turnStartedAt: 0, wiring: null };
   /** A `launch --prompt` and where it stands (prompts.ts). */
   prompt: PromptState | null = null;
+  /** The text of a launch prompt still held back, and until when (epoch ms): a daemon restart carries it over. */
+  heldPrompt: { text: string; deadline: number } | null = null;
   private _live: SessionLive | null = null;
   private _endedScreen: Screen | null = null;
   /** Pauses and resumes the live pty; a session that ended has nothing left to pause. */
@@ -107,6 +109,22 @@ export class Session {
 
   get logError(): string | null {
     return this._live?.log.error ?? null;
+  }
+
+  /** The program has ended and its last output is being read: the end follows shortly. */
+  get exiting(): boolean {
+    return this._live?.pty.exiting ?? false;
+  }
+
+  /** Hands the pty to the next daemon (handover.ts): see SessionPty.detach. */
+  detachPty(): DetachedPty | string {
+    const pty = this._live?.pty;
+    if (!pty) return 'it is not running';
+    return pty.detach ? pty.detach() : 'its pty cannot be handed over';
+  }
+
+  reattachPty(): void {
+    this._live?.pty.reattach?.();
   }
 
   /** Wires up the live parts once the process has started. */
@@ -328,6 +346,9 @@ export class Session {
       stateCard: r.stateCard,
       hooks: this.signals.wiring,
       conversationId: r.conversationId,
+      restartPolicy: r.restartPolicy,
+      restartedFrom: r.restartedFrom,
+      restartedAs: r.restartedAs,
       prompt: this.prompt,
     };
   }

@@ -9,7 +9,7 @@ import {
   HISTORY_READ_BYTES,
   WATCHER_QUEUE_MAX_BYTES,
 } from './limits.js';
-import { closeSegments, openLogRange, readSegment, type LogSegment } from './output-log.js';
+import { closeSegments, openLogRange, openLogTail, readSegment, type LogSegment } from './output-log.js';
 import type { Session, SessionClient } from './session.js';
 
 const END_MESSAGES: Record<EndReason, string> = {
@@ -134,7 +134,8 @@ export class OutputStream extends BaseStream {
   private _liveBytes = 0;
   private _following = false;
 
-  async start(dir: string, tail: number | undefined, history: boolean, follow: boolean): Promise<void> {
+  /** `fromByte`: history from that position of the session's output (see OpArgs.output) instead of `tail`. */
+  async start(dir: string, tail: number | undefined, history: boolean, follow: boolean, fromByte?: number): Promise<void> {
     this._conn.event(this.id, { type: 'started', session: this._session.info() });
     this._following = follow && this._session.running;
     if (this._following) {
@@ -142,7 +143,7 @@ export class OutputStream extends BaseStream {
       this._session.addClient(this);
     }
     // Same tick as addClient: the log's size now is exactly where live output begins.
-    this._segments = history ? openLogRange(dir, tail) : [];
+    this._segments = !history ? [] : fromByte !== undefined ? openLogTail(dir, this._session.row.outputBytes - fromByte) : openLogRange(dir, tail);
     try {
       for (const seg of this._segments) {
         for (let buf = readSegment(seg, HISTORY_READ_BYTES); buf; buf = readSegment(seg, HISTORY_READ_BYTES)) {

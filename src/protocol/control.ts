@@ -21,6 +21,8 @@ export const Hello = z.object({
   /** Who is speaking: 'cli', 'daemon', 'mcp', 'web'. Informational. */
   role: z.optional(z.string()),
   pid: z.optional(z.int()),
+  /** The daemon's: when it started (ISO 8601); a `cw daemon restart` counts as a start. */
+  startedAt: z.optional(z.string()),
   /** A client inside a session presents its CW_SESSION_TOKEN: the daemon, not the client, decides who speaks. */
   sessionToken: z.optional(z.string().check(z.maxLength(256))),
 });

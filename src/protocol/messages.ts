@@ -64,6 +64,13 @@ export type SessionState = z.infer<typeof SessionState>;
 export const Activity = z.enum(['working', 'idle', 'waiting_for_input', 'unknown']);
 export type Activity = z.infer<typeof Activity>;
 
+/**
+ * `cw launch --restart`: what happens when the program ends by itself. `on-failure`: a non-zero exit or a signal
+ * restarts it; `always`: any end but `cw kill`. Restarts back off and give up (limits.ts RESTART_*).
+ */
+export const RestartPolicy = z.enum(['never', 'on-failure', 'always']);
+export type RestartPolicy = z.infer<typeof RestartPolicy>;
+
 /** What `cw wait` waits for: an activity, the end of the process, or anything but working. */
 export const WaitUntil = z.enum(['idle', 'working', 'waiting', 'exit', 'not-working']);
 export type WaitUntil = z.infer<typeof WaitUntil>;
@@ -104,6 +111,13 @@ export const OpArgs = {
     promptTimeoutMs: z.optional(z.int().check(z.minimum(1000), z.maximum(24 * 3600 * 1000))),
     /** Add the agent's own hooks/notify for this run (false: `--no-hooks`, or `[agents] hooks = false`). */
     hooks: z._default(z.boolean(), true),
+    restart: z._default(RestartPolicy, 'never'),
+  }),
+  /** Starts an ended session again as a new one (same command, directory, environment, name, tags, size). */
+  restart: z.object({
+    session: SessionRef,
+    /** A running session is killed first; without it, one is refused. */
+    force: z._default(z.boolean(), false),
   }),
   status: z.object({ session: SessionRef }),
   send: z.object({
@@ -132,6 +146,11 @@ export const OpArgs = {
     tail: z.optional(z.int().check(z.minimum(0))),
     history: z._default(z.boolean(), true),
     follow: z._default(z.boolean(), false),
+    /**
+     * History from this position of the session's output (its outputBytes when a stream started, plus what came
+     * live since): a follower picking up after a lost connection, with nothing lost or repeated. Overrides tail.
+     */
+    fromByte: z.optional(z.int().check(z.minimum(0))),
   }),
   attach: z.object({
     session: z.optional(SessionRef),
@@ -203,6 +222,8 @@ export const OpArgs = {
   /** Stream of messages addressed to the caller (EVENT frames of type 'message'). */
   listen: z.object({}),
   stop: z.object({}),
+  /** `cw daemon restart`: the installed code takes over every running session (daemon/handover.ts). */
+  'daemon-restart': z.object({}),
   ping: z.object({}),
   /** The dashboard: a listener (started on loopback when none is configured) and a one-time login link. */
   ui: z.object({}),
@@ -260,6 +281,10 @@ export interface SessionInfo {
   conversationId?: string | null;
   /** A `launch --prompt` not yet typed in: held while the agent starts or a dialog waits on a person. */
   prompt?: PromptState | null;
+  /** `cw launch --restart`, and the sessions this one was restarted from and as (`cw restart`, a policy). */
+  restartPolicy?: RestartPolicy;
+  restartedFrom?: number | null;
+  restartedAs?: number | null;
   /** Unread messages and open work it owes (filled by list and status). */
   unread?: number;
   owes?: number;
@@ -341,6 +366,16 @@ export interface WorkResult {
   waitsOn: MessageInfo[];
 }
 
+/** `restart`: the new session; the conversation it resumes, or why it started afresh. */
+export interface RestartResult {
+  session: SessionInfo;
+  previous: number;
+  /** The agent's conversation id it was told to resume; null: started with the same command. */
+  resumed: string | null;
+  /** Why it did not resume, or what else differs from the launch (an environment that was not recorded). */
+  note: string | null;
+}
+
 /** An empty reply: the op was done. */
 export type Done = Record<string, never>;
 
@@ -353,6 +388,7 @@ export interface OpResults {
   list: { sessions: SessionInfo[] };
   /** `prompt`: what became of a `--prompt` (held: by what, in `held`); absent without one. */
   launch: { session: SessionInfo; prompt?: 'pending' | 'submitted' | 'held'; held?: string };
+  restart: RestartResult;
   status: WorkResult & { session: SessionInfo; logError: string | null };
   send: { session: number; bytes: number; pasted: boolean };
   wait: WaitResult;
@@ -378,6 +414,7 @@ export interface OpResults {
   ui: UiResult;
   messages: MessagesResult;
   stop: { stopping: true; sessions: number };
+  'daemon-restart': { restarting: true; sessions: number; fromVersion: string; toVersion: string; pid: number };
 }
 
 export type OpResultOf<O extends Op> = OpResults[O];

@@ -180,7 +180,7 @@ describe('daemon', () => {
     });
     expect(reply.code).toBe('version_mismatch');
     expect(reply.message).toContain('client speaks 999');
-    expect(reply.message).toContain('cw stop');
+    expect(reply.message).toContain('cw daemon restart');
     expect((await h.cw(['list'])).code).toBe(0);
   });
 });

@@ -1,8 +1,9 @@
-// cw start | cw daemon | cw stop: the daemon's lifecycle.
+// cw start | cw daemon | cw stop: the daemon's lifecycle (cw daemon restart: daemon-restart.ts).
 import type { Command } from 'commander';
 import { resolvePaths } from '../../common/paths.js';
 import { ClientError, ExitCode } from '../../channel/errors.js';
 import { isRemote, openChannel, printJson, reportError, say, usage } from '../run.js';
+import { register as registerRestart } from './daemon-restart.js';
 
 /** How long `cw stop` waits for the daemon process to be gone after it closed the connection. */
 const DAEMON_EXIT_TIMEOUT_MS = 10_000;
@@ -40,15 +41,21 @@ export function register(program: Command): void {
       }
     });
 
-  program
+  const daemon = program
     .command('daemon')
     .description('run the daemon in the foreground (logs to stderr and daemon.log)')
     .option('--listen <[host:]port>', 'also serve remote clients over WebSocket (port alone: 127.0.0.1); config: [daemon] listen')
     .option('--tls-cert <file>', 'serve wss:// with this certificate (PEM); config: tls_cert')
     .option('--tls-key <file>', 'the private key for --tls-cert (PEM); config: tls_key')
     .option('--autostarted', 'started by another command (internal)')
+    .option('--check-handover', 'check that this cw can take over running sessions, print what it accepts (internal, for `cw daemon restart`)')
     .addHelpText('after', '\nRemote access is off unless --listen, CODEWIRE_LISTEN or [daemon] listen in config.toml says otherwise.\nThe token clients need: `cw token`.')
-    .action(async (o: { autostarted?: boolean; listen?: string; tlsCert?: string; tlsKey?: string }) => {
+    .action(async (o: { autostarted?: boolean; checkHandover?: boolean; listen?: string; tlsCert?: string; tlsKey?: string }) => {
+      if (o.checkHandover) {
+        const { checkHandover } = await import('../../daemon/main.js');
+        process.exitCode = checkHandover();
+        return;
+      }
       const { runDaemon } = await import('../../daemon/main.js');
       process.exitCode = await runDaemon({
         autostarted: !!o.autostarted,
@@ -58,6 +65,7 @@ export function register(program: Command): void {
         ...(o.tlsKey !== undefined ? { tlsKey: o.tlsKey } : {}),
       });
     });
+  registerRestart(daemon);
 
   program
     .command('stop')

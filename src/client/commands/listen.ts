@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
 import type { StreamEventOf } from '../../protocol/messages.js';
 import { ClientError } from '../../channel/errors.js';
-import { formatMessage } from '../messages-format.js';
+import { formatMessage } from '../../common/messages-format.js';
 import { say, withDaemon } from '../run.js';
+import { connectionLost, reconnect } from '../reconnect.js';
 
 export function register(program: Command): void {
   program
@@ -12,19 +13,38 @@ export function register(program: Command): void {
     .description('stream messages addressed to you as they arrive (they stay unread until `cw inbox`)')
     .option('--json', 'JSON lines: one message object per line')
     .action(async (o: { json?: boolean }) => {
-      await withDaemon(async (ch) => {
-        let resolveEnd!: (ev: Extract<StreamEventOf, { type: 'end' }>) => void;
-        const end = new Promise<Extract<StreamEventOf, { type: 'end' }>>((r) => (resolveEnd = r));
-        const { result } = await ch.openStream('listen', {}, {
-          output: () => {},
-          event: (ev) => {
-            if (ev.type === 'message') process.stdout.write(o.json ? `${JSON.stringify(ev.message)}\n` : `${formatMessage(ev.message)}\n`);
-            else if (ev.type === 'end') resolveEnd(ev);
-          },
-        });
-        say(`[cw] listening for messages to ${safeLine(result.me)} (Ctrl+C to stop)`);
-        const e = await end;
-        throw new ClientError(`stopped listening: ${e.message}`);
+      await withDaemon(async (first) => {
+        const listenOn = async (ch: typeof first): Promise<{ me: string; end: Promise<Extract<StreamEventOf, { type: 'end' }>> }> => {
+          let resolveEnd!: (ev: Extract<StreamEventOf, { type: 'end' }>) => void;
+          const end = new Promise<Extract<StreamEventOf, { type: 'end' }>>((r) => (resolveEnd = r));
+          const { result } = await ch.openStream('listen', {}, {
+            output: () => {},
+            event: (ev) => {
+              if (ev.type === 'message') process.stdout.write(o.json ? `${JSON.stringify(ev.message)}\n` : `${formatMessage(ev.message)}\n`);
+              else if (ev.type === 'end') resolveEnd(ev);
+            },
+          });
+          return { me: result.me, end };
+        };
+        let ch = first;
+        let run = await listenOn(ch);
+        say(`[cw] listening for messages to ${safeLine(run.me)} (Ctrl+C to stop)`);
+        try {
+          for (;;) {
+            const e = await run.end;
+            // The daemon went away (`cw daemon restart`): listen on the new one. Messages that came in between
+            // are kept unread in the inbox (`cw inbox`), as every message is.
+            const next = connectionLost(e, ch) ? await reconnect() : null;
+            if (!next) throw new ClientError(`stopped listening: ${e.message}`);
+            if (ch !== first) ch.end();
+            ch = next;
+            const daemon = await next.hello;
+            run = await listenOn(ch);
+            say(`[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}); listening again (\`cw inbox\` shows what came in between)`);
+          }
+        } finally {
+          if (ch !== first) ch.end();
+        }
       });
     });
 }

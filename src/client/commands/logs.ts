@@ -1,8 +1,9 @@
 // cw logs SESSION [-f] [--tail N] [--raw] [--json]
 import type { Command } from 'commander';
 import { AnsiStripper } from '../../common/ansi.js';
-import { consumeOutput, endError } from '../output-stream.js';
-import { parseIntOption, withDaemon } from '../run.js';
+import { endError } from '../../channel/output-stream.js';
+import { followOutput } from '../reconnect.js';
+import { parseIntOption, say, withDaemon } from '../run.js';
 
 export function register(program: Command): void {
   program
@@ -24,7 +25,7 @@ export function register(program: Command): void {
           }
           for (const line of text.split('\n').slice(0, -1)) process.stdout.write(`${JSON.stringify({ session: sessionId, line })}\n`);
         };
-        const { end } = await consumeOutput(
+        const { end } = await followOutput(
           ch,
           { session: ref, ...(o.tail !== undefined ? { tail: o.tail } : {}), history: true, follow: !!o.follow },
           (bytes) => {
@@ -32,6 +33,7 @@ export function register(program: Command): void {
             else process.stdout.write(bytes);
           },
           (started) => (sessionId = started.id),
+          (daemon, id) => say(`[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}); following session ${id} again`),
         );
         const r = await end;
         if (stripper) {

@@ -4,6 +4,7 @@ import { safeLine } from '../../common/terminal-text.js';
 import type { SessionInfo, WaitUntil } from '../../protocol/index.js';
 import { ClientError, ExitCode } from '../../channel/errors.js';
 import { collect, describeState, printJson, say, usage, withDaemon } from '../run.js';
+import { reconnect } from '../reconnect.js';
 
 const UNTIL: readonly WaitUntil[] = ['idle', 'working', 'waiting', 'exit', 'not-working'];
 const isUntil = (s: string): s is WaitUntil => (UNTIL as readonly string[]).includes(s);
@@ -39,14 +40,37 @@ export function register(program: Command): void {
         if (!Number.isFinite(n) || n < 0) throw usage(`--timeout takes seconds, got '${o.timeout}'`);
         timeoutMs = Math.round(n * 1000);
       }
-      await withDaemon(async (ch) => {
-        const r = await ch.request('wait', {
-          sessions: refs,
-          tags: o.tag,
-          until,
-          mode: o.any ? 'any' : 'all',
-          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-        });
+      await withDaemon(async (first) => {
+        const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : undefined;
+        const ask = (ch: typeof first) =>
+          ch.request('wait', {
+            sessions: refs,
+            tags: o.tag,
+            until,
+            mode: o.any ? 'any' : 'all',
+            ...(deadline !== undefined ? { timeoutMs: Math.max(0, deadline - Date.now()) } : {}),
+          });
+        // Across a daemon restart (or a crash) the wait is asked again of the new daemon, with what is left of the timeout.
+        let ch = first;
+        let r;
+        try {
+          for (;;) {
+            try {
+              r = await ask(ch);
+              break;
+            } catch (err) {
+              if (ch.error === null) throw err;
+              const next = await reconnect();
+              if (!next) throw err;
+              if (ch !== first) ch.end();
+              ch = next;
+              const daemon = await next.hello;
+              say(`[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}); still waiting`);
+            }
+          }
+        } finally {
+          if (ch !== first) ch.end();
+        }
         if (o.json) printJson(r);
         else for (const s of r.sessions) process.stdout.write(`${s.id}\t${s.name ?? '-'}\t${describeActivity(s)}\n`);
         if (r.reached) return ExitCode.OK;

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { AnsiStripper } from '../../common/ansi.js';
 import { ExitCode } from '../../channel/errors.js';
-import { consumeOutput, endError } from '../output-stream.js';
+import { endError } from '../../channel/output-stream.js';
+import { followOutput } from '../reconnect.js';
 import { parseIntOption, say, withDaemon } from '../run.js';
 
 /** Lines of history shown before live output when --tail is not given. */
@@ -16,22 +17,34 @@ export function register(program: Command): void {
     .option('-n, --tail <lines>', `lines of history first (default ${WATCH_DEFAULT_TAIL_LINES})`, parseIntOption('--tail'))
     .option('--no-history', 'only new output')
     .option('--timeout <seconds>', 'stop after this many seconds (exit 124)', parseIntOption('--timeout'))
-    .option('--json', 'JSON lines: {"session","line"} per output line (ANSI stripped), then {"event":"exit",...}')
-    .action(async (ref: string, o: { tail?: number; history: boolean; timeout?: number; json?: boolean }) => {
+    .option('--raw', 'the bytes exactly as the program wrote them, also into a pipe or file')
+    .option('--json', 'JSON lines: {"session","name","line"} per output line (ANSI stripped), then {"event":"exit",...}')
+    .action(async (ref: string, o: { tail?: number; history: boolean; timeout?: number; raw?: boolean; json?: boolean }) => {
       await withDaemon(async (ch) => {
         let sessionId = 0;
-        const stripper = o.json ? new AnsiStripper() : null;
+        let sessionName: string | null = null;
+        // A terminal renders the program's escape sequences; a pipe or a file gets clean text, like `cw logs`.
+        const clean = !o.raw && !process.stdout.isTTY;
+        const stripper = o.json || clean ? new AnsiStripper() : null;
         const emitLines = (text: string): void => {
-          for (const line of text.split('\n').slice(0, -1)) process.stdout.write(`${JSON.stringify({ session: sessionId, line })}\n`);
+          if (!o.json) {
+            process.stdout.write(text);
+            return;
+          }
+          for (const line of text.split('\n').slice(0, -1)) process.stdout.write(`${JSON.stringify({ session: sessionId, name: sessionName, line })}\n`);
         };
-        const { session, end } = await consumeOutput(
+        const { session, end } = await followOutput(
           ch,
           { session: ref, tail: o.tail ?? WATCH_DEFAULT_TAIL_LINES, history: o.history, follow: true },
           (bytes) => {
             if (stripper) emitLines(stripper.push(bytes));
             else process.stdout.write(bytes);
           },
-          (started) => (sessionId = started.id),
+          (started) => {
+            sessionId = started.id;
+            sessionName = started.name;
+          },
+          (daemon, id) => say(`[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}); following session ${id} again`),
         );
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((r) => {
@@ -51,7 +64,7 @@ export function register(program: Command): void {
         if (err) throw err;
         if (r.exit) {
           const e = r.exit;
-          if (o.json) process.stdout.write(`${JSON.stringify({ event: 'exit', session: e.id, state: e.state, exitCode: e.exitCode, signal: e.signal })}\n`);
+          if (o.json) process.stdout.write(`${JSON.stringify({ event: 'exit', session: e.id, name: e.name, state: e.state, exitCode: e.exitCode, signal: e.signal })}\n`);
           say(`[cw] session ${e.id} ${e.state === 'killed' ? 'was killed' : e.state === 'lost' ? 'was lost' : `exited (code ${e.exitCode ?? e.signal})`}`);
         }
         return ExitCode.OK;

@@ -24,6 +24,7 @@ export const ACCESS = {
   // sessions
   list: 'anyone',
   launch: 'anyone',
+  restart: 'anyone',
   status: 'anyone',
   kill: 'anyone',
   rm: 'anyone',
@@ -53,6 +54,7 @@ export const ACCESS = {
   ping: 'anyone',
   whoami: 'speaker',
   stop: 'anyone',
+  'daemon-restart': 'anyone',
   ui: 'anyone',
 } as const satisfies { readonly [O in Op]: Access };
 

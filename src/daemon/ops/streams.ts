@@ -21,7 +21,7 @@ export function streamOps(ctx: DaemonContext): Family<StreamOp> {
       const s = registry.resolve(a.session);
       const stream = new OutputStream(conn, req.id, s, s.row.cols, s.row.rows);
       conn.reply(req.id, { session: s.info() } satisfies OpResults['output']);
-      await stream.start(sessionDir(ctx.paths, s.id), a.tail, a.history, a.follow);
+      await stream.start(sessionDir(ctx.paths, s.id), a.tail, a.history, a.follow, a.fromByte);
       return REPLIED;
     },
 

@@ -13,6 +13,11 @@ export interface DaemonContext {
   paths: Paths;
   /** Graceful stop, after the reply to `stop` has been flushed. */
   stop(): void;
+  /**
+   * `cw daemon restart`: everything is made ready (or it throws, nothing changed); `go` then hands over, and is
+   * called once the reply has left.
+   */
+  restart(): Promise<{ sessions: number; toVersion: string; go(): void }>;
   /** The WebSocket listener (started on loopback when none is configured), for the dashboard. */
   ensureListener(): Promise<{ server: WsServer; url: string }>;
 }

@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "handover",
+      "sources": ["handover.c"]
+    }
+  ]
+}

@@ -1,0 +1,76 @@
+// Following a daemon across `cw daemon restart` (or any brief loss of the connection): the commands that stay
+// connected (attach, watch, logs -f, wait, listen) open a new channel and carry on where they were.
+import type { Channel } from '../channel/channel.js';
+import { consumeOutput, type OutputEnd } from '../channel/output-stream.js';
+import type { Hello, OpArgsOf, SessionInfo } from '../protocol/index.js';
+import { openChannel } from './run.js';
+
+/**
+ * How long a follower keeps trying: a restart takes well under a second here; a daemon that has stopped for good
+ * is found out at once (openChannel fails to find or start one), so this bounds only a daemon that is slow to answer.
+ */
+export const RECONNECT_TIMEOUT_MS = 30_000;
+const RECONNECT_POLL_MS = 100;
+
+/** A new channel to the daemon once it answers, or null when none answered within RECONNECT_TIMEOUT_MS. */
+export async function reconnect(): Promise<Channel | null> {
+  const deadline = Date.now() + RECONNECT_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const ch = await openChannel();
+      await ch.hello;
+      return ch;
+    } catch {
+      if (Date.now() > deadline) return null;
+      await new Promise((r) => setTimeout(r, RECONNECT_POLL_MS));
+    }
+  }
+}
+
+/**
+ * Whether a stream's end means its connection went away (a daemon restart, a crash), as opposed to the daemon
+ * ending it (a detach, an exit, `cw stop`, which ends every stream before it closes): the channel itself reports
+ * the loss, so it has its error by then.
+ */
+export function connectionLost(ev: { type: string; reason?: string }, ch: Channel): boolean {
+  return ev.type === 'end' && ev.reason === 'closed' && ch.error !== null;
+}
+
+/**
+ * consumeOutput that follows the session across lost connections: when the stream was following and its
+ * connection went away, a new channel picks up at the byte where the old one stopped (fromByte), so the output
+ * goes on without a byte lost or repeated. `onResume` is told each time (with the daemon's hello).
+ */
+export async function followOutput(
+  first: Channel,
+  args: OpArgsOf<'output'>,
+  sink: (bytes: Uint8Array) => void,
+  onStart: (session: SessionInfo) => void,
+  onResume: (daemon: Hello, sessionId: number) => void,
+): Promise<{ session: SessionInfo; end: Promise<OutputEnd> }> {
+  let ch = first;
+  const firstRun = await consumeOutput(ch, args, sink, onStart);
+  const id = firstRun.session.id;
+  const end = (async (): Promise<OutputEnd> => {
+    let run = firstRun;
+    try {
+      for (;;) {
+        const e = await run.end;
+        if (!args.follow || !connectionLost({ type: 'end', reason: e.reason }, ch)) return e;
+        const next = await reconnect();
+        if (!next) return { ...e, message: `${e.message}, and no daemon answered within ${RECONNECT_TIMEOUT_MS / 1000}s` };
+        if (ch !== first) ch.end();
+        ch = next;
+        onResume(await next.hello, id);
+        try {
+          run = await consumeOutput(ch, { ...args, session: String(id), history: true, fromByte: e.position }, sink, () => {});
+        } catch (err) {
+          return { exit: null, reason: 'closed', message: (err as Error).message, position: e.position };
+        }
+      }
+    } finally {
+      if (ch !== first) ch.end();
+    }
+  })();
+  return { session: firstRun.session, end };
+}

@@ -1,0 +1,245 @@
+// `cw daemon restart`: the installed code takes over every running session in the same process (daemon/handover.ts).
+// Black box: the built dist/cw.js, a daemon in a temporary CODEWIRE_HOME, a real pty playing the user's terminal,
+// and no fixed sleeps.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import pty from 'node-pty';
+import xh from '@xterm/headless';
+import { alive, CW, exitOf, makeHome, ROOT, waitFor, type Home } from '../support/harness.js';
+
+const FAKE_CLAUDE = join(ROOT, 'tests/fixtures/agents/fake-claude.mjs');
+
+interface Row {
+  id: number;
+  name: string | null;
+  state: string;
+  pid: number | null;
+  exitCode: number | null;
+  signal: string | null;
+}
+
+const SHELL = ['--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile'];
+
+let home: Home | null = null;
+const terminals: pty.IPty[] = [];
+
+afterEach(async () => {
+  for (const t of terminals.splice(0)) {
+    try {
+      t.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await home?.cleanup();
+  home = null;
+});
+
+/** `cw attach SESSION` in a real pty of 100x30, mirrored into a headless terminal. */
+function attach(h: Home, session: string): { proc: pty.IPty; output: () => string; screen: () => Promise<string> } {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h.env)) if (v !== undefined) env[k] = v;
+  env.TERM = 'xterm-256color';
+  const term = new xh.Terminal({ cols: 100, rows: 30, allowProposedApi: true });
+  const proc = pty.spawn(process.execPath, [CW, 'attach', session], { name: 'xterm-256color', cols: 100, rows: 30, cwd: process.cwd(), env });
+  terminals.push(proc);
+  let out = '';
+  proc.onData((d) => {
+    out += d;
+    term.write(d);
+  });
+  return {
+    proc,
+    output: () => out,
+    screen: () =>
+      new Promise((r) =>
+        term.write('', () => {
+          const b = term.buffer.active;
+          const lines: string[] = [];
+          for (let i = 0; i < term.rows; i++) lines.push((b.getLine(b.baseY + i)?.translateToString(true) ?? '').trimEnd());
+          r(lines.join('\n'));
+        }),
+      ),
+  };
+}
+
+async function list(h: Home): Promise<Row[]> {
+  return h.json<Row[]>(['list']);
+}
+
+async function status(h: Home, ref: string): Promise<Row> {
+  return h.json<Row>(['status', ref]);
+}
+
+/** A program writing `line N` at full speed until the file `stop` exists, then `done N` and exit 0. */
+function writer(stop: string): string[] {
+  const js = `const fs=require('fs');let i=0;const f=()=>{for(;;){if(i%2000===0&&fs.existsSync(${JSON.stringify(stop)})){process.stdout.write('done '+i+'\\n',()=>process.exit(0));return}if(!process.stdout.write('line '+(i++)+'\\n'))return process.stdout.once('drain',f)}};f()`;
+  return ['--', process.execPath, '-e', js];
+}
+
+/** Checks that `text` is `line 0` .. `line N-1`, each once and in order, then `done N`; returns N. */
+function checkNumbered(text: string): number {
+  const lines = text.replace(/\r/g, '').split('\n').filter((l) => l !== '');
+  const last = lines.pop();
+  let i = 0;
+  for (const l of lines) {
+    if (l !== `line ${i}`) throw new Error(`line ${i} expected, got ${JSON.stringify(l)} (after ${i} good lines)`);
+    i++;
+  }
+  expect(last).toBe(`done ${i}`);
+  return i;
+}
+
+describe('cw daemon restart', () => {
+  it(
+    'keeps 20 running sessions: same pids, every byte once, attach and followers carry on, exit codes, resize and send',
+    async () => {
+      const h = (home = makeHome());
+      const stop = join(h.dir, 'stop-writer');
+      await h.ok(['launch', '--name', 'writer', ...writer(stop)]);
+      await h.ok(['launch', '--name', 'term', ...SHELL]);
+      await h.ok(['launch', '--name', 'later', ...SHELL]);
+      // An agent-like program, idle at its ready prompt.
+      await h.ok(['launch', '--name', 'agent', '--agent', 'claude', '--', process.execPath, FAKE_CLAUDE]);
+      for (let i = 0; i < 16; i++) await h.ok(['launch', '--name', `s${i}`, ...SHELL]);
+      await waitFor(async () => (await h.json<{ activity: string }>(['status', 'agent'])).activity === 'idle', 'the agent to be idle');
+      const before = await list(h);
+      expect(before.filter((r) => r.state === 'running')).toHaveLength(20);
+      const daemonPid = h.daemonPid();
+      const v1 = await h.json<{ daemon: { startedAt: string; pid: number } }>(['version']);
+      expect(v1.daemon.pid).toBe(daemonPid);
+
+      // A user attached to `term`, a follower of the writer's log, and a waiter on `later`.
+      const a = attach(h, 'term');
+      await waitFor(async () => (await a.screen()).includes('$'), 'the shell prompt in the attached terminal');
+      a.proc.write('echo before-$((6*7))\r');
+      await waitFor(async () => (await a.screen()).includes('before-42'), 'the attached shell to answer');
+      const follower = h.spawn(['logs', '-f', '--raw', 'writer']);
+      let followed = '';
+      follower.stdout!.on('data', (d: Buffer) => (followed += d.toString('latin1')));
+      await waitFor(() => followed.includes('line 1000'), 'the follower to see the writer');
+      const waiter = h.spawn(['wait', 'later', '--until', 'exit', '--json']);
+      let waited = '';
+      waiter.stdout!.on('data', (d: Buffer) => (waited += d.toString()));
+
+      const r = await h.json<{ restarted: boolean; pid: number; sessions: number; startedAt: string }>(['daemon', 'restart']);
+      expect(r).toMatchObject({ restarted: true, pid: daemonPid, sessions: 20 });
+      expect(r.startedAt).not.toBe(v1.daemon.startedAt);
+      const v2 = await h.json<{ daemon: { startedAt: string; pid: number } }>(['version']);
+      expect(v2.daemon).toMatchObject({ pid: daemonPid, startedAt: r.startedAt });
+
+      // Same programs, same pids, all running.
+      const after = await list(h);
+      for (const b of before) expect(after.find((x) => x.id === b.id)).toMatchObject({ state: 'running', pid: b.pid });
+      expect(alive(daemonPid!)).toBe(true);
+      // The agent's screen came along: it is read as idle again (never as working, never typed into meanwhile).
+      await waitFor(async () => (await h.json<{ activity: string }>(['status', 'agent'])).activity === 'idle', 'the agent to be idle again');
+      expect((await h.cw(['screen', 'agent'])).stdout).toContain('? for shortcuts');
+
+      // The attach said so in one line and goes on: typing reaches the same shell.
+      await waitFor(() => a.output().includes('[cw] daemon restarted'), 'the attach notice');
+      expect(a.output().match(/\[cw\] daemon restarted/g), a.output().slice(-3000)).toHaveLength(1);
+      a.proc.write('echo after-$((6*7))\r');
+      await waitFor(async () => (await a.screen()).includes('after-42'), 'the attached shell to answer after the restart');
+      // Resize works on the handed-over pty: the program sees the new size.
+      a.proc.resize(90, 25);
+      a.proc.write('stty size\r');
+      await waitFor(async () => (await a.screen()).includes('25 90'), 'the new size inside the session');
+
+      // `cw send` reaches a session started before the restart.
+      await h.ok(['send', 's3', 'echo sent-$((2+3))']);
+      await waitFor(async () => /^sent-5$/m.test((await h.cw(['logs', 's3'])).stdout), 'the sent command to run in s3');
+
+      // A session that ends after the restart has its exit code; the waiter from before sees it.
+      await h.ok(['send', 'later', 'exit 7']);
+      await waitFor(async () => (await status(h, 'later')).state === 'exited', 'later to exit');
+      expect(await status(h, 'later')).toMatchObject({ state: 'exited', exitCode: 7 });
+      expect(await exitOf(waiter)).toBe(0);
+      expect(waited).toContain('"reached": true');
+
+      // The writer never stopped: its log holds every line once, in order, and so does the follower's copy.
+      writeFileSync(stop, '');
+      await h.ok(['wait', 'writer', '--until', 'exit', '--timeout', '30']);
+      expect(await status(h, 'writer')).toMatchObject({ state: 'exited', exitCode: 0 });
+      const logged = (await h.cw(['logs', '--raw', 'writer'])).stdout;
+      const n = checkNumbered(logged);
+      expect(n).toBeGreaterThan(1000);
+      expect(await exitOf(follower)).toBe(0);
+      expect(checkNumbered(followed)).toBe(n);
+    },
+    120_000,
+  );
+
+  it(
+    'a launch prompt held back by a dialog is carried over and typed once the dialog is answered',
+    async () => {
+      const h = (home = makeHome());
+      await h.ok(['launch', '--name', 'agent', '--agent', 'claude', '--no-hooks', '--env', 'FAKE_TRUST=1', '--prompt', 'carried prompt', '--', process.execPath, FAKE_CLAUDE]);
+      await waitFor(async () => (await h.json<{ activity: string }>(['status', 'agent'])).activity === 'waiting_for_input', 'the trust dialog to hold the prompt');
+      expect((await h.json<{ prompt: { state: string } }>(['status', 'agent'])).prompt.state).toBe('pending');
+      await h.ok(['daemon', 'restart']);
+      expect((await h.json<{ prompt: { state: string } | null }>(['status', 'agent'])).prompt?.state).toBe('pending');
+      // Nothing was typed into the dialog meanwhile; a person answers it, then the prompt goes in, once.
+      expect((await h.cw(['screen', 'agent'])).stdout).toContain('Do you trust the files in this folder?');
+      await h.ok(['send', 'agent', '--key', '1']);
+      await waitFor(async () => (await h.json<{ prompt: { state: string } }>(['status', 'agent'])).prompt.state === 'submitted', 'the prompt to be typed');
+      await waitFor(async () => (await h.cw(['screen', 'agent'])).stdout.includes('Reply to: carried prompt'), 'the agent to answer the carried prompt');
+      expect((await h.cw(['screen', 'agent'])).stdout.match(/> carried prompt/g)).toHaveLength(1);
+    },
+    60_000,
+  );
+
+  it(
+    'refuses when the installed code cannot take over, and nothing changes',
+    async () => {
+      const h = (home = makeHome());
+      await h.ok(['launch', '--name', 'a', ...SHELL]);
+      const v1 = await h.json<{ daemon: { startedAt: string; pid: number } }>(['version']);
+      // The check run by the installed code reads config.toml: a broken one makes it refuse.
+      writeFileSync(join(h.dir, 'config.toml'), '[daemon\n');
+      const r = await h.cw(['daemon', 'restart']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/cannot take over running sessions/);
+      expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+      const v2 = await h.json<{ daemon: { startedAt: string; pid: number } }>(['version']);
+      expect(v2.daemon).toEqual(v1.daemon);
+      // The session still answers on the same daemon.
+      await h.ok(['send', 'a', 'echo still-$((1+1))']);
+      await waitFor(async () => /^still-2$/m.test((await h.cw(['logs', 'a'])).stdout), 'the session to answer');
+    },
+    60_000,
+  );
+
+  it(
+    'killing the daemon during the hand-over leaves no program nobody owns',
+    async () => {
+      // At once; once the old code has written its state (just before the exec); once the new code has taken over.
+      for (const moment of [null, 'restarting: handing', 'restarted: took over']) {
+        const h = (home = makeHome());
+        await h.ok(['launch', '--name', 'plain', ...SHELL]);
+        // A program that ignores the hangup its closing terminal sends.
+        await h.ok(['launch', '--name', 'stubborn', '--', 'bash', '--norc', '-c', "trap '' HUP; while :; do sleep 0.1; done"]);
+        const pids = (await list(h)).map((r) => r.pid!);
+        const daemonPid = h.daemonPid()!;
+        const restart = h.cw(['daemon', 'restart']);
+        if (moment) await waitFor(() => readFileSync(join(h.dir, 'daemon.log'), 'utf8').includes(moment), `'${moment}' in daemon.log`);
+        process.kill(daemonPid, 'SIGKILL');
+        await restart;
+        // Whatever the moment: the next daemon owns every session, or reports it lost and ended its program.
+        const rows = await list(h);
+        for (const row of rows) {
+          if (row.state === 'running') continue;
+          expect(row.state).toBe('lost');
+        }
+        const lostPids = rows.filter((r) => r.state === 'lost').map((r) => r.pid!);
+        await waitFor(() => lostPids.every((p) => !alive(p)), `the programs of lost sessions (${lostPids.join(', ')}) to be ended`, 15_000);
+        expect(pids.length).toBe(2);
+        expect(existsSync(join(h.dir, 'handover.json'))).toBe(false);
+        await h.cleanup();
+        home = null;
+      }
+    },
+    120_000,
+  );
+});
