@@ -115,24 +115,28 @@ export async function throughput({ quick, log }) {
   };
 
   // The pty read path alone: a session waits at a gate (so the launch is not timed), then `cat F`; timed from the
-  // gate's opening until output.log holds every byte. Fresh: node-pty reads the pty (a session cw launched).
-  // Handed over: the same after `cw daemon restart` (untimed), when the daemon reads the pty master itself
-  // (src/daemon/adopted-pty.ts). Same daemon, same pipeline behind the read.
-  const cwGated = async (w, handover) => {
+  // gate's opening until output.log holds every byte. 'node-pty': a daemon told to use node-pty
+  // (CODEWIRE_PTY=node-pty, the fallback without the addon); 'direct': the daemon reads the pty master itself
+  // (src/daemon/direct-pty.ts, the default); 'handed': a direct pty after `cw daemon restart` (untimed).
+  const nodePtyHome = new CwHome({ logMaxBytes: 1024 ** 3, env: { CODEWIRE_PTY: 'node-pty' } });
+  await nodePtyHome.start();
+  const cwGated = async (w, mode) => {
     const k = ++n;
     const fifo = join(dir, `cwgate-${k}`);
     mkfifo(fifo);
-    const { id } = await home.launch(['sh', '-c', gated(fifo, `cat ${q(w.path)}`)]);
+    const h = mode === 'node-pty' ? nodePtyHome : home;
+    const { id } = await h.launch(['sh', '-c', gated(fifo, `cat ${q(w.path)}`)]);
+    const handover = mode === 'handed';
     if (handover) await home.ok(['daemon', 'restart']);
-    const file = home.logPath(id);
+    const file = h.logPath(id);
     const t0 = now();
     const fd = await openGate(fifo);
     const b = await waitForBytes(file, w.expected);
     closeFd(fd);
-    await home.json(['wait', String(id), '--until', 'exit', '--timeout', '300']);
+    await h.json(['wait', String(id), '--until', 'exit', '--timeout', '300']);
     const size = fileSize(file);
-    if (size !== w.expected) failures.push(`throughput ${w.kind} cw gated${handover ? ' (handed over)' : ''}: log has ${size} bytes, expected ${w.expected}`);
-    await home.cw(['rm', String(id)]);
+    if (size !== w.expected) failures.push(`throughput ${w.kind} cw gated (${mode}): log has ${size} bytes, expected ${w.expected}`);
+    await h.cw(['rm', String(id)]);
     rmSync(fifo, { force: true });
     return { s: (b.at - t0) / 1000 };
   };
@@ -140,19 +144,21 @@ export async function throughput({ quick, log }) {
   const results = {};
   try {
     for (const w of workloads) {
-      const res = (results[w.kind] = { bare: [], tmux: [], cw: [], gatedFresh: [], gatedHanded: [] });
+      const res = (results[w.kind] = { bare: [], tmux: [], cw: [], gatedNodePty: [], gatedDirect: [], gatedHanded: [] });
       for (let r = 0; r < runs; r++) {
         // Interleaved run by run, so the machine's drift hits every variant alike.
         res.bare.push(await bare(w));
         res.tmux.push(await tmuxRun(w));
         res.cw.push(await cwRun(w));
-        res.gatedFresh.push(await cwGated(w, false));
-        res.gatedHanded.push(await cwGated(w, true));
+        res.gatedNodePty.push(await cwGated(w, 'node-pty'));
+        res.gatedDirect.push(await cwGated(w, 'direct'));
+        res.gatedHanded.push(await cwGated(w, 'handed'));
         const c = res.cw.at(-1);
         log(`  ${w.kind} run ${r + 1}/${runs}: bare ${fmt(w.expected / MB / res.bare.at(-1).s)}  tmux ${fmt(w.expected / MB / res.tmux.at(-1).s)}  cw ${fmt(w.expected / MB / c.s)} MB/s (cw pipeline ${fmt(w.expected / MB / c.pipeline)})`);
       }
     }
   } finally {
+    nodePtyHome.dispose();
     home.dispose();
     tmux.dispose();
   }
@@ -174,8 +180,9 @@ export async function throughput({ quick, log }) {
       ['**cw** end-to-end (launch → exited, log + screen verified)', mbps(res.cw)],
       ['cw: launch → all bytes in output.log', mbps(res.cw, 'log')],
       ['cw pipeline only (createdAt → endedAt)', mbps(res.cw, 'pipeline')],
-      ['cw, gate → log complete: node-pty reads the pty', mbps(res.gatedFresh)],
-      ['cw, gate → log complete: after `cw daemon restart`, the daemon reads the pty master', mbps(res.gatedHanded)],
+      ['cw, gate → log complete: node-pty reads the pty (`CODEWIRE_PTY=node-pty`)', mbps(res.gatedNodePty)],
+      ['cw, gate → log complete: the daemon reads the pty master (default)', mbps(res.gatedDirect)],
+      ['cw, gate → log complete: the same after `cw daemon restart`', mbps(res.gatedHanded)],
     ];
     const bareMed = median(variants[0][1]);
     const tmuxMed = median(variants[1][1]);
@@ -209,8 +216,8 @@ export async function throughput({ quick, log }) {
       '`cw wait ID --until exit` (started right after the launch) has returned AND `cw screen` (run once the log is complete) shows the file\'s last line; ' +
       'afterwards (untimed) `cw status --json` must say exited with outputBytes equal. ' +
       '"cw pipeline only" is the session\'s own createdAt → endedAt (no CLI start-up; includes the 60 ms exit drain). ' +
-      'The two "gate → log complete" rows time the pty read path alone: the session waits at a FIFO gate (its launch untimed), then runs `cat F`; ' +
-      'the first is a session node-pty reads, the second the same after `cw daemon restart`, when the daemon reads the pty master itself. ' +
+      'The three "gate → log complete" rows time the pty read path alone: the session waits at a FIFO gate (its launch untimed), then runs `cat F`; ' +
+      'node-pty reading (a second daemon with CODEWIRE_PTY=node-pty, the fallback without the native addon), the daemon reading the pty master itself (the default), and that after `cw daemon restart`. ' +
       'Every run checks the byte count of the log. All with NODE_EXTRA_CA_CERTS unset.',
     tables: [{ headers: ['workload', 'variant', 'MB/s median', 'min–max', 's median', '× tmux', '× bare'], rows }],
     targets,

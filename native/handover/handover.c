@@ -1,4 +1,5 @@
-// What `cw daemon restart` needs of the system that Node does not offer: executing new code in the daemon's own
+// What the daemon needs of the system that Node does not offer: starting a program on a new pty whose master the
+// daemon then reads and writes itself (spawn), and, for `cw daemon restart`: executing new code in the daemon's own
 // process while keeping chosen descriptors open, and, in that new code, reaping the children it inherited and
 // resizing their terminals by descriptor.
 //
@@ -10,11 +11,19 @@
 // node-pty reaps its children in a thread per child that blocks in waitpid(pid); those threads do not survive the
 // exec, and libuv only reaps the children it spawned itself (by pid). Children inherited across the exec are ours
 // to reap: the daemon calls reap(pid) when SIGCHLD arrives (and now and then, in case a signal was coalesced).
+// The programs spawn() starts are reaped the same way, so a started and a handed-over session are one code path.
+#define _GNU_SOURCE 1 /* ptsname */
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
+#if defined(__APPLE__)
+#include <util.h>
+#else
+#include <pty.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -171,11 +180,161 @@ static napi_value Resize(napi_env env, napi_callback_info info) {
   return undef;
 }
 
+/** The terminal settings of a new session's pty: a cooked UTF-8 terminal, as node-pty and terminal emulators set it. */
+static void sessionTermios(struct termios *t) {
+  memset(t, 0, sizeof *t);
+  t->c_iflag = ICRNL | IXON | IXANY | IMAXBEL | BRKINT;
+#if defined(IUTF8)
+  t->c_iflag |= IUTF8;
+#endif
+  t->c_oflag = OPOST | ONLCR;
+  t->c_cflag = CREAD | CS8 | HUPCL;
+  t->c_lflag = ICANON | ISIG | IEXTEN | ECHO | ECHOE | ECHOK | ECHOKE | ECHOCTL;
+  t->c_cc[VEOF] = 4;
+  t->c_cc[VEOL] = 0xff;
+  t->c_cc[VEOL2] = 0xff;
+  t->c_cc[VERASE] = 0x7f;
+  t->c_cc[VWERASE] = 23;
+  t->c_cc[VKILL] = 21;
+  t->c_cc[VREPRINT] = 18;
+  t->c_cc[VINTR] = 3;
+  t->c_cc[VQUIT] = 0x1c;
+  t->c_cc[VSUSP] = 26;
+  t->c_cc[VSTART] = 17;
+  t->c_cc[VSTOP] = 19;
+  t->c_cc[VLNEXT] = 22;
+  t->c_cc[VDISCARD] = 15;
+  t->c_cc[VMIN] = 1;
+  t->c_cc[VTIME] = 0;
+#if defined(__APPLE__)
+  t->c_cc[VDSUSP] = 25;
+  t->c_cc[VSTATUS] = 20;
+#endif
+  cfsetispeed(t, B38400);
+  cfsetospeed(t, B38400);
+}
+
+// spawn(file, argv[], env[], cwd, cols, rows) -> {pid, masterFd, slaveFd, pty}: starts `file` (a resolved path;
+// argv[0] is what the program sees as its name) as the leader of a new session on a new pty, in `cwd`.
+// A failure to start (chdir, execve) is thrown here with its errno, not seen later as a program that printed an
+// error and exited 1: the child reports it through a close-on-exec pipe, which an exec that works closes.
+// masterFd: non-blocking, close-on-exec. slaveFd: the daemon's own handle on the slave side (see pty.ts, why).
+static napi_value Spawn(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value args[6];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "spawn(file, argv, env, cwd, cols, rows)");
+    return NULL;
+  }
+  char *file = cstring(env, args[0]);
+  char **argv = cstrings(env, args[1]);
+  char **envp = cstrings(env, args[2]);
+  char *cwd = cstring(env, args[3]);
+  int32_t cols = 80, rows = 24;
+  napi_get_value_int32(env, args[4], &cols);
+  napi_get_value_int32(env, args[5], &rows);
+  if (!file || !argv || !envp || !cwd) {
+    free(file), freeStrings(argv), freeStrings(envp), free(cwd);
+    napi_throw_error(env, NULL, "spawn: out of memory");
+    return NULL;
+  }
+  struct winsize ws;
+  memset(&ws, 0, sizeof ws);
+  ws.ws_col = (unsigned short)cols;
+  ws.ws_row = (unsigned short)rows;
+  struct termios t;
+  sessionTermios(&t);
+  int errPipe[2];
+  if (pipe(errPipe) < 0) {
+    int e = errno;
+    free(file), freeStrings(argv), freeStrings(envp), free(cwd);
+    THROW_ERRNO(env, "pipe", e);
+  }
+  fcntl(errPipe[0], F_SETFD, FD_CLOEXEC);
+  fcntl(errPipe[1], F_SETFD, FD_CLOEXEC);
+  // No signal handler of ours may run in the child before its exec: block everything around the fork, and the
+  // child resets every disposition before unblocking.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int master = -1;
+  pid_t pid = forkpty(&master, NULL, &t, &ws);
+  if (pid == 0) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int i = 1; i < NSIG; i++) sigaction(i, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    // Only async-signal-safe calls here: the errno (negated for chdir) goes to the parent, then leave.
+    int code;
+    if (chdir(cwd) < 0) code = -errno;
+    else {
+      execve(file, argv, envp);
+      code = errno;
+    }
+    ssize_t w = write(errPipe[1], &code, sizeof code);
+    (void)w;
+    _exit(127);
+  }
+  int forkErr = pid < 0 ? errno : 0;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  close(errPipe[1]);
+  free(file), freeStrings(argv), freeStrings(envp);
+  if (pid < 0) {
+    close(errPipe[0]);
+    free(cwd);
+    THROW_ERRNO(env, "forkpty", forkErr);
+  }
+  int code = 0;
+  ssize_t n;
+  do n = read(errPipe[0], &code, sizeof code);
+  while (n < 0 && errno == EINTR);
+  close(errPipe[0]);
+  if (n == (ssize_t)sizeof code) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    close(master);
+    char msg[512];
+    if (code < 0) snprintf(msg, sizeof msg, "cannot change to directory %s: %s", cwd, strerror(-code));
+    else snprintf(msg, sizeof msg, "%s", strerror(code));
+    free(cwd);
+    napi_value errv, msgv, codev;
+    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &msgv);
+    napi_create_error(env, NULL, msgv, &errv);
+    const char *name = (code < 0 ? -code : code) == ENOENT ? "ENOENT" : (code < 0 ? -code : code) == EACCES ? "EACCES" : (code < 0 ? -code : code) == ENOEXEC ? "ENOEXEC" : "EEXEC";
+    napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &codev);
+    napi_set_named_property(env, errv, "code", codev);
+    napi_throw(env, errv);
+    return NULL;
+  }
+  free(cwd);
+  fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+  fcntl(master, F_SETFD, FD_CLOEXEC);
+  const char *pts = ptsname(master);
+  int slave = pts ? open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+  napi_value result, v;
+  napi_create_object(env, &result);
+  napi_create_int32(env, pid, &v);
+  napi_set_named_property(env, result, "pid", v);
+  napi_create_int32(env, master, &v);
+  napi_set_named_property(env, result, "masterFd", v);
+  napi_create_int32(env, slave, &v);
+  napi_set_named_property(env, result, "slaveFd", v);
+  napi_create_string_utf8(env, pts ? pts : "", NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, result, "pty", v);
+  return result;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   struct {
     const char *name;
     napi_callback cb;
-  } fns[] = {{"exec", Exec}, {"reap", Reap}, {"resize", Resize}};
+  } fns[] = {{"exec", Exec}, {"reap", Reap}, {"resize", Resize}, {"spawn", Spawn}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &fn);

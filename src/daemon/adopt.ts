@@ -4,7 +4,7 @@
 // and the output the previous daemon had read but not delivered, which goes out first.
 import { sessionDir } from '../common/paths.js';
 import { ActivityMonitor } from './activity-monitor.js';
-import { AdoptedPty, type Reaper } from './adopted-pty.js';
+import { DirectPty, type Reaper } from './direct-pty.js';
 import { isAgentKind } from './agents/detect.js';
 import type { HandedSession } from './handover.js';
 import type { LaunchContext } from './launch.js';
@@ -38,7 +38,7 @@ export function adoptSession(ctx: LaunchContext, session: Session, h: HandedSess
   session.signals.turnStartedAt = h.turnStartedAt;
   session.signals.wiring = h.wiring;
   if (h.lastMessage) session.signals.lastMessage = h.lastMessage;
-  const pty = new AdoptedPty(
+  const pty = new DirectPty(
     h,
     addon,
     reaper,

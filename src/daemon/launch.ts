@@ -14,7 +14,8 @@ import { ActivityMonitor, type ActivityChange } from './activity-monitor.js';
 import { AGENT_KINDS, agentProfile, type AgentKind } from './agents/index.js';
 import { agentProgramIndex, detectAgent, isAgentKind } from './agents/detect.js';
 import type { HookWiring } from './agents/types.js';
-import { PtyProcess } from './pty.js';
+import { PtyProcess, type PtyExit, type PtyOptions } from './pty.js';
+import { directPtyAvailable, spawnDirect } from './direct-pty.js';
 import type { ScreenHost } from './screen.js';
 import { pickConversation } from './conversation.js';
 import { Session, type SessionHooks } from './session.js';
@@ -120,7 +121,9 @@ export function launchSession(ctx: LaunchContext, args: LaunchArgs, extra: Launc
       argv = wiring.argv.slice(1);
     }
     session.signals.wiring = wiring ? wiring.summary : wired && 'unavailable' in wired ? `none: ${wired.unavailable}` : noWiring(agent, args.hooks, ctx.agentHooks);
-    const pty = new PtyProcess(
+    // The daemon reads the pty master itself (direct-pty.ts); node-pty when the addon is missing.
+    const spawn = directPtyAvailable() ? spawnDirect : (o: PtyOptions, d: (b: Buffer) => void, x: (e: PtyExit) => void) => new PtyProcess(o, d, x);
+    const pty = spawn(
       { file, args: argv, cwd, env, cols, rows },
       (buf) => session.handleOutput(buf),
       (e) => session.handleExit(e),

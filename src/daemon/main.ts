@@ -21,7 +21,7 @@ import { listenForUi } from './http/ui-port.js';
 import { ConfigError, loadDaemonConfig, parseListen, type DaemonConfig, type ListenAddress } from '../common/config.js';
 import { ensureToken, readToken } from '../common/token.js';
 import { ErrorCode, ProtocolError } from '../protocol/index.js';
-import { Reaper } from './adopted-pty.js';
+import { reaper as theReaper } from './direct-pty.js';
 import { CwError } from './errors.js';
 import Database from 'better-sqlite3';
 import { checkReport, HANDOVER_FILE, prepareHandover, takeInherited } from './handover.js';
@@ -188,7 +188,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     const { addon, why } = handoverAddon();
     let kept = 0;
     if (addon) {
-      const reaper = new Reaper(addon);
+      const reaper = theReaper()!;
       for (const h of handed) {
         if (!registry.adopt(h, addon, reaper)) continue;
         kept++;

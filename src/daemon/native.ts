@@ -32,6 +32,8 @@ export interface HandoverAddon {
   /** null while `pid` runs; its end once reaped; gone when it is not (or no longer) our child. */
   reap(pid: number): { code: number; signal: number } | { gone: true } | null;
   resize(fd: number, cols: number, rows: number): void;
+  /** Starts `file` as a session leader on a new pty; throws (with code ENOENT, EACCES, ...) when it cannot start. */
+  spawn(file: string, argv: string[], env: string[], cwd: string, cols: number, rows: number): { pid: number; masterFd: number; slaveFd: number; pty: string };
 }
 
 export function handoverAddon(): { addon: HandoverAddon | null; why: string } {

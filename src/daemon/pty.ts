@@ -1,4 +1,6 @@
-// A child process on a pseudoterminal. The only file that imports node-pty.
+// A child process on a pseudoterminal through node-pty: the fallback when the daemon cannot start and read ptys
+// itself (direct-pty.ts, native/handover missing, or CODEWIRE_PTY=node-pty). The only file that imports node-pty.
+// Also the pieces both share: the SessionPty seam, the input queue, the exit drain, signalling a process group.
 import { closeSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
 import pty from 'node-pty';
 import type { PauseReason } from './flow.js';
@@ -12,6 +14,8 @@ export interface PtyExit {
 
 export interface PtyOptions {
   file: string;
+  /** What the program sees as its name (argv[0]); default `file`. */
+  argv0?: string;
   args: string[];
   cwd: string;
   env: Record<string, string>;

@@ -23,7 +23,7 @@ import { ScreenSaves, type SavedScreen } from './screen-saves.js';
 import { protectUnrecordedDirs } from './session-ids.js';
 import { hashToken } from './session-token.js';
 import { adoptSession } from './adopt.js';
-import type { Reaper } from './adopted-pty.js';
+import type { Reaper } from './direct-pty.js';
 import type { HandedSession } from './handover.js';
 import type { HandoverAddon } from './native.js';
 import { endOrphans } from './orphans.js';
