@@ -42,7 +42,7 @@ export function adoptSession(ctx: LaunchContext, session: Session, h: HandedSess
     h,
     addon,
     reaper,
-    (buf) => session.handleOutput(buf),
+    (buf, reused) => session.handleOutput(buf, reused),
     (e) => session.handleExit(e),
   );
   session.start({ pty, log, screen, activity: monitorActivity(ctx, session, screen, Date.now()) });

@@ -7,9 +7,9 @@
 import { closeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
 import type { PauseReason } from './flow.js';
-import { KILL_GRACE_MS, REAP_POLL_MS } from './limits.js';
+import { KILL_GRACE_MS, PTY_READ_BYTES, REAP_POLL_MS } from './limits.js';
 import { handoverAddon, type HandoverAddon } from './native.js';
-import { drainThen, hangUpGroup, PtyInput, signalGroup, stopReading, type DetachedPty, type PtyExit, type PtyOptions, type ReadSocket, type SessionPty } from './pty.js';
+import { drainThen, hangUpGroup, PtyInput, signalGroup, type DetachedPty, type PtyExit, type PtyOptions, type ReadSocket, type SessionPty } from './pty.js';
 
 /**
  * Reaps the programs of direct ptys: those spawn() started and those inherited across an exec (node-pty's per-child
@@ -68,24 +68,34 @@ export class DirectPty implements SessionPty {
     from: Pick<DetachedPty, 'pid' | 'masterFd' | 'slaveFd'>,
     private readonly _addon: HandoverAddon,
     reaper: Reaper,
-    private readonly _onData: (buf: Buffer) => void,
+    private readonly _onData: (buf: Buffer, reused: boolean) => void,
     private readonly _onExit: (e: PtyExit) => void,
   ) {
     this.pid = from.pid;
     this._masterFd = from.masterFd;
     this._slaveFd = from.slaveFd;
     this._input = new PtyInput(from.masterFd);
-    this._socket = new ReadStream(from.masterFd) as ReadStream & ReadSocket;
-    this._socket.on('data', (d: Buffer) => {
-      if (this._held) {
-        this._held.push(d);
-        return;
-      }
-      this._lastDataAt = Date.now();
-      this._onData(d);
-    });
+    // Every read lands in one buffer of ours (Node's `onread`), not a fresh allocation per read: the consumers
+    // copy what they keep (Session.handleOutput). It also makes pause() stop the descriptor at once (readStop),
+    // with nothing read ahead into a stream buffer.
+    const readBuf = Buffer.allocUnsafeSlow(PTY_READ_BYTES);
+    this._socket = new ReadStream(from.masterFd, {
+      onread: {
+        buffer: readBuf,
+        callback: (n: number, b: Buffer): boolean => {
+          const view = b.subarray(0, n);
+          if (this._held) this._held.push(Buffer.from(view));
+          else {
+            this._lastDataAt = Date.now();
+            this._onData(view, true);
+          }
+          return true;
+        },
+      },
+    } as ConstructorParameters<typeof ReadStream>[1]) as ReadStream & ReadSocket;
     // EIO once no slave is open any more: the end comes through the reaper.
     this._socket.on('error', () => {});
+    this._socket.resume();
     reaper.watch(this.pid, (e) => this._ended(e));
   }
 
@@ -165,7 +175,8 @@ export class DirectPty implements SessionPty {
     if (this._input.queued > 0) return `${this._input.queued} bytes of input are still queued for the program`;
     this._pausedBy.add('handover');
     this._held = [];
-    stopReading(this._socket, (b) => this._held!.push(b));
+    // With `onread`, pausing stops the descriptor itself (readStop): nothing is read ahead, so nothing is held.
+    this._socket.pause();
     return { pid: this.pid, masterFd: this._masterFd, slaveFd: this._slaveFd, pending: this._held };
   }
 
@@ -175,7 +186,7 @@ export class DirectPty implements SessionPty {
     this._held = null;
     for (const b of held) {
       this._lastDataAt = Date.now();
-      this._onData(b);
+      this._onData(b, false);
     }
     this.resume('handover');
   }
@@ -199,7 +210,7 @@ export function directPtyAvailable(): boolean {
  * Starts `file` on a new direct pty. Throws when it cannot start, with the errno's code (ENOENT, EACCES, ENOEXEC)
  * and a message saying what failed (the directory, or the program).
  */
-export function spawnDirect(opts: PtyOptions, onData: (buf: Buffer) => void, onExit: (e: PtyExit) => void): DirectPty {
+export function spawnDirect(opts: PtyOptions, onData: (buf: Buffer, reused: boolean) => void, onExit: (e: PtyExit) => void): DirectPty {
   const addon = handoverAddon().addon!;
   const env = Object.entries(opts.env).map(([k, v]) => `${k}=${v}`);
   const r = addon.spawn(opts.file, [opts.argv0 ?? opts.file, ...opts.args], env, opts.cwd, Math.max(1, opts.cols), Math.max(1, opts.rows));

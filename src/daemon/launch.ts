@@ -122,10 +122,10 @@ export function launchSession(ctx: LaunchContext, args: LaunchArgs, extra: Launc
     }
     session.signals.wiring = wiring ? wiring.summary : wired && 'unavailable' in wired ? `none: ${wired.unavailable}` : noWiring(agent, args.hooks, ctx.agentHooks);
     // The daemon reads the pty master itself (direct-pty.ts); node-pty when the addon is missing.
-    const spawn = directPtyAvailable() ? spawnDirect : (o: PtyOptions, d: (b: Buffer) => void, x: (e: PtyExit) => void) => new PtyProcess(o, d, x);
+    const spawn = directPtyAvailable() ? spawnDirect : (o: PtyOptions, d: (b: Buffer, reused: boolean) => void, x: (e: PtyExit) => void) => new PtyProcess(o, (b) => d(b, false), x);
     const pty = spawn(
       { file, args: argv, cwd, env, cols, rows },
-      (buf) => session.handleOutput(buf),
+      (buf, reused) => session.handleOutput(buf, reused),
       (e) => session.handleExit(e),
     );
     row.pid = pty.pid;

@@ -98,6 +98,12 @@ export const HANDOVER_SCREENS_TIMEOUT_MS = 10_000;
  */
 export const REAP_POLL_MS = 500;
 
+/**
+ * The one read buffer of each direct pty (direct-pty.ts), reused for every read: what libuv asks for per read
+ * (64 KiB), so a fast writer's reads are as large as before, without an allocation each.
+ */
+export const PTY_READ_BYTES = 64 * 1024;
+
 /** A new connection must say hello within this time, or it is closed (shpool's handshake timeout, generous for loaded CI). */
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 

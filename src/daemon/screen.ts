@@ -21,8 +21,11 @@ export class ScreenHost {
    * Output waiting to be posted, per session: gathered for SCREEN_POST_DELAY_MS (or SCREEN_POST_MAX_BYTES) and
    * posted as one message, which saves the per-message cost (a structured clone and a wake-up of the worker) that
    * dominated the main thread under a fast writer. Anything that needs the screen flushes first (see _post).
+   * Copied in at once into a buffer of ours (growing by doubling up to SCREEN_POST_MAX_BYTES), because the
+   * caller's bytes may be a reused read buffer (direct-pty.ts) that the next read overwrites; that buffer is then
+   * transferred to the worker, not cloned.
    */
-  private readonly _outbox = new Map<number, { bufs: Uint8Array[]; bytes: number }>();
+  private readonly _outbox = new Map<number, { buf: Uint8Array; bytes: number }>();
   private _flushTimer: NodeJS.Timeout | null = null;
   /** Read once at start: an invalid override stops the daemon there, not the worker in a restart loop. */
   private readonly _workerData: ScreenWorkerData;
@@ -112,8 +115,13 @@ export class ScreenHost {
 
   write(id: number, buf: Uint8Array): void {
     let q = this._outbox.get(id);
-    if (!q) this._outbox.set(id, (q = { bufs: [], bytes: 0 }));
-    q.bufs.push(buf);
+    if (!q) this._outbox.set(id, (q = { buf: new Uint8Array(Math.max(4096, Math.min(SCREEN_POST_MAX_BYTES, buf.byteLength))), bytes: 0 }));
+    if (q.bytes + buf.byteLength > q.buf.byteLength) {
+      const grown = new Uint8Array(Math.max(q.bytes + buf.byteLength, Math.min(SCREEN_POST_MAX_BYTES, q.buf.byteLength * 2)));
+      grown.set(q.buf.subarray(0, q.bytes));
+      q.buf = grown;
+    }
+    q.buf.set(buf, q.bytes);
     q.bytes += buf.byteLength;
     if (q.bytes >= SCREEN_POST_MAX_BYTES) this._flush(id);
     else this._flushTimer ??= setTimeout(() => this._flushAll(), SCREEN_POST_DELAY_MS);
@@ -129,14 +137,10 @@ export class ScreenHost {
     const q = this._outbox.get(id);
     if (!q) return;
     this._outbox.delete(id);
-    // A copy we own, so its memory can be transferred instead of cloned (pty buffers may share a pool).
-    const buf = new Uint8Array(q.bytes);
-    let off = 0;
-    for (const b of q.bufs) {
-      buf.set(b, off);
-      off += b.byteLength;
-    }
-    this._worker.postMessage({ t: 'data', id, buf } satisfies ToWorker, [buf.buffer]);
+    // Our own buffer (see _outbox), so its memory is transferred instead of cloned; trimmed to what it holds
+    // when mostly empty, so the worker does not keep a large buffer for a few bytes.
+    const buf = q.bytes * 2 < q.buf.byteLength ? q.buf.slice(0, q.bytes) : q.buf.subarray(0, q.bytes);
+    this._worker.postMessage({ t: 'data', id, buf } satisfies ToWorker, [buf.buffer as ArrayBuffer]);
   }
 
   resize(id: number, cols: number, rows: number): void {
@@ -148,11 +152,11 @@ export class ScreenHost {
     this._post({ t: 'resize', id, cols, rows });
   }
 
-  query(id: number, what: ScreenQuery, scrollback?: number): Promise<unknown> {
+  query(id: number, what: ScreenQuery, scrollback?: number, size?: { cols: number; rows: number }): Promise<unknown> {
     const req = this._nextReq++;
     return new Promise((resolve, reject) => {
       this._pending.set(req, { resolve, reject });
-      this._post(scrollback === undefined ? { t: 'query', id, req, what } : { t: 'query', id, req, what, scrollback });
+      this._post({ t: 'query', id, req, what, ...(scrollback !== undefined ? { scrollback } : {}), ...(size ? { size } : {}) });
     });
   }
 
@@ -197,6 +201,11 @@ export class Screen {
   /** Scrollback (up to `scrollback` lines) and visible rows as text, soft wraps joined. */
   lines(scrollback: number): Promise<string[]> {
     return this._host.query(this.id, 'lines', scrollback) as Promise<string[]>;
+  }
+
+  /** Escape sequences that draw the screen on a terminal of cols x rows, clipped (screen-clip.ts). */
+  clip(cols: number, rows: number): Promise<string> {
+    return this._host.query(this.id, 'clip', undefined, { cols, rows }) as Promise<string>;
   }
 
   close(): void {

@@ -137,12 +137,17 @@ export class Session {
    * echo must not wait for a disk write (a stalled disk would freeze typing); all three happen in this one
    * synchronous call, so a follower registered between chunks still meets the log exactly.
    */
-  handleOutput(buf: Buffer): void {
+  handleOutput(buf: Buffer, reused = false): void {
     const live = this._live;
     if (!live) return;
     this.row.outputBytes += buf.length;
     this._lastOutputMs = Date.now();
-    for (const c of this.clients) c.output(buf);
+    // `reused`: the bytes are the pty's read buffer, overwritten by its next read (direct-pty.ts). The log
+    // writes them at once and the screen copies them in; clients keep them queued, so they share one copy.
+    if (this.clients.size) {
+      const own = reused ? Buffer.from(buf) : buf;
+      for (const c of this.clients) c.output(own);
+    }
     live.log.append(buf);
     live.screen.write(buf);
     this._flow.screenPosted(buf.length);
