@@ -4,6 +4,7 @@ import { VERSION } from '../common/version.js';
 import { ExitCode } from '../channel/errors.js';
 import { reportError, setGlobalOptions } from './run.js';
 import { register as attach } from './commands/attach.js';
+import { register as top } from './commands/top.js';
 import { register as daemon } from './commands/daemon.js';
 import { register as kill } from './commands/kill.js';
 import { register as launch } from './commands/launch.js';
@@ -40,6 +41,7 @@ export const COMMANDS: [words: string[], register: (program: Command) => void][]
   [['restart'], restart],
   [['list', 'ls'], list],
   [['attach', 'a'], attach],
+  [['top'], top],
   [['send'], send],
   [['watch'], watch],
   [['logs'], logs],
@@ -103,6 +105,8 @@ export async function main(argv: string[]): Promise<void> {
     );
   // Only the command being run is registered when it is known: registering all of them is a few milliseconds of
   // every `cw` start, for help text nobody reads. An unknown word gets them all, so commander can suggest one.
+  // `cw` alone at a terminal opens the cockpit (docs/cockpit.md); in a script or a pipe it prints help as before.
+  if (argv.length === 2 && process.stdin.isTTY && process.stdout.isTTY) argv = [...argv, 'top'];
   const word = commandWord(argv);
   const only = word === null ? undefined : COMMANDS.find(([words]) => words.includes(word));
   for (const [, reg] of only ? [only] : COMMANDS) reg(program);

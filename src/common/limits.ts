@@ -28,3 +28,14 @@ export const START_ERROR_MAX_BYTES = 64 * 1024;
 export const MCP_BLOCK_MAX_SECONDS = 90;
 /** Most text an MCP log or screen read returns, in characters (its end is kept): a whole read lands in the agent's context (~4 characters a token). */
 export const MCP_TEXT_MAX_CHARS = 100_000;
+
+/** `cw top`: at most one redraw per this many ms (10 a second): a burst of events or output costs one frame. */
+export const COCKPIT_FRAME_MS = 100;
+/** `cw top`: the session list is read again at least this often, besides on every event (ages, missed events). */
+export const COCKPIT_REFRESH_MS = 2_000;
+/** `cw top`: events read the list again at most this often: 200 sessions changing activity cost a few reads a second, not 200. */
+export const COCKPIT_LIST_COALESCE_MS = 250;
+/** `cw top`: the preview's screen is read at most this often while its session prints (one `screen` op, never per byte). */
+export const COCKPIT_PREVIEW_COALESCE_MS = 150;
+/** `cw top`: how long a notice (sent, killed, an error) stays in the footer. */
+export const COCKPIT_NOTICE_MS = 5_000;
