@@ -1,6 +1,6 @@
 // Bundles the CLI and the daemon with esbuild, so `cw list` starts fast, and the web dashboard.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, chmodSync, copyFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, chmodSync, copyFileSync, writeFileSync, existsSync, statSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -67,6 +67,7 @@ const COLD = {
   'cw-mcp': 'src/mcp/server.ts',
   'cw-remote': 'src/client/remote.ts',
   'cw-fleet': 'src/client/fleet-requester.ts',
+  'cw-cockpit': 'src/client/cockpit/cockpit.ts',
 };
 const coldImports = {
   name: 'cold-bundles',
@@ -100,6 +101,9 @@ await build({
 await build({ ...common, entryPoints: { ...COLD, 'screen-worker': 'src/daemon/screen-worker.ts' } });
 writeFileSync(new URL('../dist/package.json', import.meta.url), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 copyFileSync(new URL('../src/launcher/cw.cjs', import.meta.url), new URL('../dist/cw.js', import.meta.url));
+// The text `cw setup` puts into agents' instruction files, read beside the CLI bundle.
+mkdirSync(new URL('../dist/agents-setup', import.meta.url));
+copyFileSync(new URL('../src/agents-setup/instructions.md', import.meta.url), new URL('../dist/agents-setup/instructions.md', import.meta.url));
 chmodSync(new URL('../dist/cw.js', import.meta.url), 0o755);
 
 // Native addons, compiled with node-gyp when missing or older than their source, then copied beside the daemon

@@ -9,6 +9,7 @@ import { register as daemon } from './commands/daemon.js';
 import { register as kill } from './commands/kill.js';
 import { register as launch } from './commands/launch.js';
 import { register as restart } from './commands/restart.js';
+import { register as task } from './commands/task.js';
 import { register as list } from './commands/list.js';
 import { register as logs } from './commands/logs.js';
 import { register as rm } from './commands/rm.js';
@@ -31,6 +32,11 @@ import { register as ui } from './commands/ui.js';
 import { register as fleet } from './commands/fleet.js';
 import { register as hook } from './commands/hook.js';
 import { register as service } from './commands/service.js';
+import { register as setup } from './commands/setup.js';
+import { register as rename } from './commands/rename.js';
+import { register as notify } from './commands/notify.js';
+import { register as completion } from './commands/completion.js';
+import { register as worktree } from './commands/worktree.js';
 
 /**
  * Every registrar with the command words (names and aliases) it adds, in the order `cw --help` lists them.
@@ -47,22 +53,28 @@ export const COMMANDS: [words: string[], register: (program: Command) => void][]
   [['logs'], logs],
   [['screen'], screen],
   [['status'], status],
+  [['rename'], rename],
   [['wait'], wait],
   [['last-message', 'last'], lastMessage],
   [['events'], events],
   [['msg', 'request', 'ask', 'reply', 'inbox'], msg],
   [['work'], work],
+  [['task'], task],
   [['state'], state],
   [['listen'], listen],
   [['mcp-server'], mcpServer],
   [['kill'], kill],
   [['rm'], rm],
+  [['worktree'], worktree],
   [['fleet'], fleet],
   [['start', 'daemon', 'stop'], daemon],
   [['server'], server],
   [['service'], service],
+  [['setup'], setup],
   [['token'], token],
   [['ui'], ui],
+  [['notify'], notify],
+  [['completion', '__complete'], completion],
   [['version'], version],
   [['hook'], hook],
 ];

@@ -55,7 +55,48 @@ const UiSection = z.strictObject({
   port: z.optional(z.int().check(z.minimum(1), z.maximum(65535))),
 });
 
-const ConfigFile = z.strictObject({ daemon: z.optional(DaemonSection), nats: z.optional(NatsSection), fleet: z.optional(FleetSection), agents: z.optional(AgentsSection), ui: z.optional(UiSection) });
+/** What a notification can be about ([notify] on): docs/notify.md. */
+export const NOTIFY_KINDS = ['waiting', 'turn-done', 'failed', 'message'] as const;
+export type NotifyKind = (typeof NOTIFY_KINDS)[number];
+
+const NotifySection = z.strictObject({
+  /** Run with `sh -c`, the notification as JSON on stdin. */
+  command: z.optional(z.string().check(z.minLength(1))),
+  /** POSTed to (ntfy-style: plain-text body, Title/Priority/Tags headers). */
+  url: z.optional(z.string().check(z.regex(/^https?:\/\/[^\s/]+\S*$/i, 'must be an http:// or https:// URL'))),
+  desktop: z.optional(z.boolean()),
+  bell: z.optional(z.boolean()),
+  on: z.optional(z.array(z.enum(NOTIFY_KINDS))),
+});
+
+const WorktreeSection = z.strictObject({
+  /** Where `cw launch --worktree` puts worktrees: relative to the repository's root, or absolute. Default ".cw/worktrees". */
+  dir: z.optional(z.string().check(z.minLength(1))),
+});
+
+/** `cw attach` (read by the CLI): the prefix key, the notice on attach, the size among several clients, the wheel. */
+const AttachSection = z.strictObject({
+  /** The prefix key: C-a, ^a (checked by the CLI, which says what it takes). Default C-b. */
+  prefix: z.optional(z.string()),
+  /** false: no one-line notice on attach (as `cw attach --quiet`). */
+  notice: z.optional(z.boolean()),
+  /** tmux's window-size: "latest" (the latest client that typed sets the size) or "smallest" (fits every client). */
+  size: z.optional(z.enum(['latest', 'smallest'])),
+  /** false: leave the mouse to the terminal (its own selection); true (default): the wheel opens the scrollback view. */
+  mouse: z.optional(z.boolean()),
+});
+
+const ConfigFile = z.strictObject({ attach: z.optional(AttachSection), daemon: z.optional(DaemonSection), nats: z.optional(NatsSection), fleet: z.optional(FleetSection), agents: z.optional(AgentsSection), ui: z.optional(UiSection), worktree: z.optional(WorktreeSection), notify: z.optional(NotifySection) });
+
+/** [notify]: where notifications go and what they are about (src/daemon/notify.ts). */
+export interface NotifyConfig {
+  command?: string;
+  url?: string;
+  desktop: boolean;
+  bell: boolean;
+  /** Default: waiting and failed (the two that need a person). */
+  on: NotifyKind[];
+}
 
 export interface NatsConfig {
   servers: string[];
@@ -78,7 +119,16 @@ export interface FleetConfig {
   expiryMs?: number;
 }
 
+export interface AttachConfig {
+  prefix?: string;
+  notice?: boolean;
+  size?: 'latest' | 'smallest';
+  mouse?: boolean;
+}
+
 export interface DaemonConfig {
+  /** [attach]: `cw attach`'s settings (the CLI reads them; the daemon ignores them). */
+  attach?: AttachConfig;
   listen?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -94,6 +144,10 @@ export interface DaemonConfig {
   reviveLost?: 'none' | 'agents' | 'all';
   /** [ui] port: the dashboard's loopback port when no listener is configured. */
   uiPort?: number;
+  /** [worktree] dir: where `cw launch --worktree` puts worktrees (relative to the repository, or absolute). */
+  worktreeDir?: string;
+  /** Present when config.toml has a [notify] section. */
+  notify?: NotifyConfig;
 }
 
 /** `~` and `~/...` → the user's home directory (paths in config.toml). */
@@ -139,6 +193,18 @@ export function loadDaemonConfig(home: string, env: NodeJS.ProcessEnv = process.
     if (d.revive_lost !== undefined) out.reviveLost = d.revive_lost;
     if (parsed.data.agents?.hooks !== undefined) out.agentHooks = parsed.data.agents.hooks;
     if (parsed.data.ui?.port !== undefined) out.uiPort = parsed.data.ui.port;
+    if (parsed.data.attach) out.attach = { ...parsed.data.attach };
+    if (parsed.data.worktree?.dir !== undefined) out.worktreeDir = expandHome(parsed.data.worktree.dir);
+    const nt = parsed.data.notify;
+    if (nt) {
+      out.notify = {
+        ...(nt.command !== undefined ? { command: nt.command } : {}),
+        ...(nt.url !== undefined ? { url: nt.url } : {}),
+        desktop: nt.desktop ?? false,
+        bell: nt.bell ?? false,
+        on: [...new Set<NotifyKind>(nt.on ?? ['waiting', 'failed'])],
+      };
+    }
     const n = parsed.data.nats;
     if (n) out.nats = natsConfig(file, n);
     const f = parsed.data.fleet ?? {};

@@ -39,3 +39,8 @@ export const COCKPIT_LIST_COALESCE_MS = 250;
 export const COCKPIT_PREVIEW_COALESCE_MS = 150;
 /** `cw top`: how long a notice (sent, killed, an error) stays in the footer. */
 export const COCKPIT_NOTICE_MS = 5_000;
+
+/** How long `cw attach` shows its notice (how to detach and scroll) in the last row before redrawing it away: long enough to read a line. */
+export const ATTACH_NOTICE_MS = 3_000;
+/** Lines of history the attach scrollback view asks for: all the daemon's headless screen keeps (SCREEN_SCROLLBACK_LINES). */
+export const SCROLLBACK_VIEW_LINES = 2_000;

@@ -6,8 +6,8 @@
 /** What stands in for a credential. */
 export const REDACTED = '***';
 
-/** Query parameters whose value is a secret (`?token=...`). Not `code`: `cw ui` prints its one-time link on purpose. */
-const SECRET_PARAM_RE = /([?&](?:token|access_token|auth_token|password|passwd|pass|secret|api_key|apikey)=)[^&#\s'"]*/gi;
+/** Query parameters whose value is a secret (`?token=...`; ntfy's `?auth=`). Not `code`: `cw ui` prints its one-time link on purpose. */
+const SECRET_PARAM_RE = /([?&](?:token|access_token|auth_token|auth|password|passwd|pass|secret|api_key|apikey)=)[^&#\s'"]*/gi;
 
 /** scheme://userinfo@ inside a longer text: the userinfo runs to the authority's last '@'. */
 const USERINFO_IN_TEXT_RE = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#'"@]*(?:@[^\s/?#'"@]*)*@/gi;

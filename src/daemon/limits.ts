@@ -185,6 +185,13 @@ export const MEMORY_TRIM_DELAY_MS = 500;
 /** Lines of scrollback sent before the screen on attach (the rest stays readable with `cw logs`). */
 export const ATTACH_SCROLLBACK_LINES = 1000;
 
+/**
+ * A client whose terminal is not the session's size gets the screen redrawn clipped (screen-clip.ts) at most this
+ * often while output flows: a whole screen per frame, so about 30 frames a second, as smooth as a person reads
+ * and a few hundred KB/s at most for a full 200x60 screen of colour.
+ */
+export const CLIP_REDRAW_MS = 33;
+
 /** Graceful stop: how long `cw stop` waits for sessions to end after SIGHUP before the daemon exits anyway. */
 export const STOP_GRACE_MS = 3000;
 
@@ -199,6 +206,15 @@ export const LAST_SCREEN_MAX_BYTES = 256 * 1024;
  * enough for a person to come back to a start-up dialog (trust, API key); a cold start alone takes seconds.
  */
 export const PROMPT_HOLD_DEFAULT_MS = 30 * 60_000;
+
+/**
+ * `cw task`: the longest the scheduler sleeps before looking at the clock again, so a wall-clock jump (NTP, a
+ * suspended machine) is noticed within a minute, the resolution of a cron expression.
+ */
+export const TASK_TIMER_MAX_MS = 60_000;
+
+/** `cw task`: a run this late past its time (a machine that slept, a daemon that was down) is recorded as missed. */
+export const TASK_LATE_MS = 60_000;
 /** After typing a held prompt: if the agent still shows it in its ready prompt this much later, Enter once more. */
 export const PROMPT_CONFIRM_MS = 3_000;
 
@@ -284,3 +300,35 @@ export const RESTART_BACKOFF_FIRST_MS = 1000;
 export const RESTART_BACKOFF_MAX_MS = 60_000;
 export const RESTART_RESET_AFTER_MS = 60_000;
 export const RESTART_GIVE_UP_FAILURES = 5;
+
+/**
+ * Git for session worktrees (worktree.ts). QUERY: a status, rev-parse or rev-list, well under a second on any
+ * repository a person works in; 10 s means a hung git (a lock, a network filesystem) fails the request instead of
+ * holding it. WRITE: `git worktree add` checks out every file (a large repository takes seconds), and `worktree
+ * remove` deletes them. DU_MAX_ENTRIES: files and directories `cw worktree ls` counts per worktree before it
+ * reports the size as a lower bound (a node_modules can hold a million; counting stops at about a second's work).
+ */
+export const GIT_QUERY_TIMEOUT_MS = 10_000;
+export const GIT_WRITE_TIMEOUT_MS = 120_000;
+export const WORKTREE_DU_MAX_ENTRIES = 200_000;
+
+/**
+ * Notifications ([notify] in config.toml, notify.ts): a team of agents must not flood a phone.
+ * - COOLDOWN: one notification per session per kind in this time (an agent that waits, works a second, and waits
+ *   again is one "waiting", not two); a later one within it is dropped (`cw events` still has it).
+ * - COALESCE: the first event waits this long for others, and all of them go out as one ("3 agents are
+ *   waiting"); short enough that a person still hears at once.
+ * - MAX_PER_WINDOW per WINDOW, all sessions together: past it, events wait and go out folded into one as soon as
+ *   the window allows (nothing is lost, only bundled). 6 a minute is more than anyone reads.
+ * - PENDING_MAX: events kept in detail while one is held back; beyond it only their count grows.
+ * - SEND_TIMEOUT: a notify command or URL that takes longer is ended (the command killed, the request aborted)
+ *   and is one line in daemon.log; the daemon never waits on it.
+ */
+export const NOTIFY_COOLDOWN_MS = 30_000;
+export const NOTIFY_COALESCE_MS = 1_500;
+export const NOTIFY_MAX_PER_WINDOW = 6;
+export const NOTIFY_WINDOW_MS = 60_000;
+export const NOTIFY_PENDING_MAX = 50;
+export const NOTIFY_SEND_TIMEOUT_MS = 10_000;
+/** Characters of a notification's message: a phone shows a few lines; a question longer than this is on `cw screen`. */
+export const NOTIFY_MESSAGE_MAX_CHARS = 1_000;

@@ -27,6 +27,8 @@ import Database from 'better-sqlite3';
 import { checkReport, HANDOVER_FILE, prepareHandover, takeInherited } from './handover.js';
 import { handoverAddon } from './native.js';
 import { holdPrompt } from './prompts.js';
+import { Tasks } from './task-service.js';
+import { Notifier } from './notifier.js';
 
 export interface DaemonOptions {
   /** Started by a CLI command rather than by `cw daemon`: lose the start race quietly. */
@@ -230,6 +232,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       for (const c of connections) c.transport.destroy();
     }, STOP_FLUSH_MS).unref();
     mailbox.dispose();
+    tasks.dispose();
+    notifier.dispose();
     registry.dispose();
     store.close();
     await screens.dispose();
@@ -256,6 +260,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   };
 
   const mailbox = new Mailbox(registry, store, log);
+  const tasks = new Tasks(registry, store, log);
+  const notifier = new Notifier(paths.home, registry, log);
   let ensureListener: () => Promise<{ server: WsServer; url: string }> = () => Promise.reject(new Error('not listening yet'));
   const restart = async (): Promise<{ sessions: number; toVersion: string; go(): void }> => {
     if (stopping) throw new CwError(ErrorCode.INTERNAL, 'the daemon is stopping');
@@ -275,7 +281,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     });
     return { sessions: prepared.sessions, toVersion: prepared.toVersion, go: () => (stopping ? prepared.abandon('the daemon is stopping') : prepared.exec()) };
   };
-  const handler = createHandler({ registry, mailbox, paths, stop: () => void stop('cw stop'), restart, ensureListener: () => ensureListener() });
+  const handler = createHandler({ registry, mailbox, tasks, paths, store, notifier, stop: () => void stop('cw stop'), restart, ensureListener: () => ensureListener() });
   const accept = (transport: Transport): Connection => {
     const conn = new Connection(transport, handler, log, VERSION, (c) => connections.delete(c));
     connections.add(conn);
@@ -396,6 +402,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   chmodSync(paths.socket, 0o600);
   writePrivateFile(paths.pidFile, `${process.pid}\n`);
   log.info(`daemon ${VERSION} (pid ${process.pid}) listening on ${paths.socket}`);
+  // Scheduled prompts: those missed while the daemon was down run once now, then on their schedule.
+  tasks.start();
   // Fleet: join NATS when configured (loaded only then); it serves requests through this daemon's socket.
   const startFleet = (): void => {
     if (!config.nats || stopping) return;

@@ -117,6 +117,22 @@ export class Registry {
     this.recordEvent(s.id, 'state.card', { card });
   }
 
+  /**
+   * `cw rename`: a new name, refused when another running session has it (as launch --name); recorded as a
+   * `session.renamed` event, so list, status and the dashboard (which follows events) show it at once.
+   */
+  rename(s: Session, name: string): string | null {
+    const taken = this.running().find((x) => x !== s && x.row.name === name);
+    if (taken) throw new CwError(ErrorCode.NAME_TAKEN, `name '${name}' is already used by running session ${taken.id}`, `pick another name, or \`cw kill ${taken.id}\` first`);
+    const previous = s.row.name;
+    if (previous === name) return previous;
+    this._store.setName(s.id, name);
+    s.row.name = name;
+    this._log.info(`session ${s.id} renamed: ${previous ?? '(none)'} -> ${name}`);
+    this.recordEvent(s.id, 'session.renamed', { from: previous, to: name });
+    return previous;
+  }
+
   /** Resolves an id, a name or @name; a name prefers the running session, then the newest. */
   resolve(ref: string): Session {
     const byName = ref.startsWith('@') ? ref.slice(1) : null;

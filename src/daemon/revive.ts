@@ -17,7 +17,7 @@ import type { Session } from './session.js';
 import type { Store } from './store.js';
 
 /** Why a session is revived, as the `session.revived` event says. */
-export type ReviveReason = 'manual' | 'policy' | 'lost';
+export type ReviveReason = 'manual' | 'policy' | 'lost' | 'task';
 
 /** `[daemon] revive_lost` in config.toml: which sessions found lost at start are revived (`--restart always` ones are, whatever it says). */
 export type ReviveLost = 'none' | 'agents' | 'all';

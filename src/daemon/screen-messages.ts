@@ -1,12 +1,12 @@
 // Messages between the daemon and its screen worker.
 
-export type ScreenQuery = 'snapshot' | 'serialize' | 'lines';
+export type ScreenQuery = 'snapshot' | 'serialize' | 'lines' | 'clip';
 
 export type ToWorker =
   | { t: 'open'; id: number; cols: number; rows: number; scrollback: number }
   | { t: 'data'; id: number; buf: Uint8Array }
   | { t: 'resize'; id: number; cols: number; rows: number }
-  | { t: 'query'; id: number; req: number; what: ScreenQuery; scrollback?: number }
+  | { t: 'query'; id: number; req: number; what: ScreenQuery; scrollback?: number; size?: { cols: number; rows: number } }
   | { t: 'close'; id: number };
 
 /** Given to the worker at its start. */

@@ -10,6 +10,7 @@ import type { ScreenSnapshot } from './screen-snapshot.js';
 import type { ToWorker, FromWorker, ScreenWorkerData } from './screen-messages.js';
 import { linesOf, newScreenTerm, viewOf, type HeadlessTerminal, type ScreenView } from './screen-hibernate.js';
 import { ScreenJobs } from './screen-jobs.js';
+import { clipScreen } from './screen-clip.js';
 import type { Entry, Job } from './screen-entry.js';
 import { ScreenHibernation } from './screen-hibernation.js';
 import { MemoryRelease } from './screen-memory.js';
@@ -145,6 +146,9 @@ port.on('message', (m: ToWorker) => {
               break;
             case 'lines':
               value = linesOf(e.st!.term, m.scrollback ?? 0);
+              break;
+            case 'clip':
+              value = clipScreen(e.st!.term, m.size!.cols, m.size!.rows);
               break;
           }
           post({ t: 'reply', req: m.req, value });

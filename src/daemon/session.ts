@@ -20,6 +20,13 @@ export interface SessionClient extends FlowClient {
   output(buf: Uint8Array): void;
   /** The session ended; all of its output was delivered before this call. */
   ended(info: SessionInfo): void;
+  /**
+   * How this client wants the session sized among several (tmux's window-size): 'latest', the most recent
+   * interactive writer's size (the default), or 'smallest', one that fits every interactive client.
+   */
+  sizePolicy?: 'latest' | 'smallest';
+  /** The session's size changed: a client of another size redraws its clipped view (streams.ts). */
+  sizeChanged?(): void;
 }
 
 export interface SessionHooks {
@@ -206,7 +213,7 @@ export class Session {
     if (from) this.lastHumanInputAt = this.lastInputAt;
     if (from && !from.readOnly && from !== this._sizeOwner) {
       this._sizeOwner = from;
-      this._applySize(from.cols, from.rows);
+      this._fitSize();
     }
     this._live.pty.write(data);
     return true;
@@ -216,31 +223,39 @@ export class Session {
     this.clients.add(c);
     if (c.kind === 'attach' && !c.readOnly) {
       this._sizeOwner = c;
-      this._applySize(c.cols, c.rows);
+      this._fitSize();
     }
   }
 
   removeClient(c: SessionClient): void {
     if (!this.clients.delete(c)) return;
     if (this._sizeOwner === c) {
-      this._sizeOwner = null;
       // The newest remaining interactive client takes over; with none left, go back to the launch size so
       // `cw screen` and activity rules see a stable geometry, not the last phone that attached.
-      const next = [...this.clients].reverse().find((x) => x.kind === 'attach' && !x.readOnly) ?? null;
-      if (next) {
-        this._sizeOwner = next;
-        this._applySize(next.cols, next.rows);
-      } else {
-        this._applySize(this.launchCols, this.launchRows);
-      }
+      this._sizeOwner = [...this.clients].reverse().find((x) => x.kind === 'attach' && !x.readOnly) ?? null;
     }
+    if (c.kind === 'attach' && !c.readOnly) this._fitSize();
     this._updateFlow();
   }
 
   resizeFrom(c: SessionClient, cols: number, rows: number): void {
     c.cols = cols;
     c.rows = rows;
-    if (c === this._sizeOwner) this._applySize(cols, rows);
+    if (c.kind === 'attach' && !c.readOnly) this._fitSize();
+  }
+
+  /**
+   * The size the interactive clients ask for: the smallest of them all when one of them wants 'smallest',
+   * else the size owner's (the latest writer); the launch size with none attached.
+   */
+  private _fitSize(): void {
+    const interactive = [...this.clients].filter((x) => x.kind === 'attach' && !x.readOnly);
+    if (interactive.length === 0) return this._applySize(this.launchCols, this.launchRows);
+    if (interactive.some((x) => x.sizePolicy === 'smallest')) {
+      return this._applySize(Math.min(...interactive.map((x) => x.cols)), Math.min(...interactive.map((x) => x.rows)));
+    }
+    const owner = this._sizeOwner ?? interactive[interactive.length - 1]!;
+    this._applySize(owner.cols, owner.rows);
   }
 
   private _applySize(cols: number, rows: number): void {
@@ -249,6 +264,8 @@ export class Session {
     this.row.rows = rows;
     this._live.pty.resize(cols, rows);
     this._live.screen.resize(cols, rows);
+    // After the screen's resize was posted, so a client's clipped redraw is drawn at the new size.
+    for (const c of this.clients) c.sizeChanged?.();
   }
 
   /** `bytes` of output went out to `c`; an interactive client's count towards pausing the pty (flow.ts). */

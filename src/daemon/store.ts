@@ -3,6 +3,7 @@
 // which opens opencode's own database read-only to read a reply.
 import Database from 'better-sqlite3';
 import type { Activity, RestartPolicy, SessionState } from '../protocol/index.js';
+import { TASK_TABLES_SQL } from './task-store.js';
 
 export interface SessionRow {
   id: number;
@@ -139,6 +140,17 @@ const MIGRATIONS: readonly ((db: Db) => void)[] = [
       ALTER TABLE sessions ADD COLUMN restarted_from INTEGER;
       ALTER TABLE sessions ADD COLUMN restarted_as INTEGER;
     `),
+  // 5: session worktrees (`cw launch --worktree`, daemon/worktree.ts). Their own table: a row outlives its session's
+  // (plain `cw rm` leaves the worktree on disk, and `cw worktree ls` still finds it by this record).
+  (db) =>
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS worktrees (
+        session_id INTEGER PRIMARY KEY, repo TEXT NOT NULL, path TEXT NOT NULL, branch TEXT NOT NULL,
+        base TEXT NOT NULL, base_commit TEXT NOT NULL, created_at TEXT NOT NULL
+      );
+    `),
+  // 6: scheduled prompts (`cw task`, task-store.ts): the tasks and every run of them.
+  (db) => db.exec(TASK_TABLES_SQL),
 ];
 
 /** The schema version this code writes: every migration applied. */
@@ -177,6 +189,19 @@ export function migrate(db: Db, file: string): void {
       db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(v + 1));
     })();
   }
+}
+
+/** A session's git worktree, as recorded at launch (daemon/worktree.ts). */
+export interface WorktreeRow {
+  sessionId: number;
+  /** The repository's main worktree root. */
+  repo: string;
+  path: string;
+  branch: string;
+  /** The ref the branch was made from, as given (or the branch HEAD was on); baseCommit is where it was then. */
+  base: string;
+  baseCommit: string;
+  createdAt: string;
 }
 
 export type MessageKind = 'message' | 'request' | 'reply' | 'task';
@@ -293,6 +318,11 @@ export class Store {
   sessionIdByTokenHash(hash: string): number | null {
     const r = this._sql(`SELECT id FROM sessions WHERE token_hash = ?`).get(hash) as { id: number } | undefined;
     return r?.id ?? null;
+  }
+
+  /** `cw rename`: the registry checks the name first (no running session has it). */
+  setName(id: number, name: string | null): void {
+    this._sql(`UPDATE sessions SET name = ? WHERE id = ?`).run(name, id);
   }
 
   setStateCard(id: number, card: string | null): void {
@@ -463,6 +493,25 @@ export class Store {
     })();
   }
 
+  /** Session worktrees (migration 5): one row per session launched with --worktree, kept after `cw rm`. */
+  insertWorktree(w: WorktreeRow): void {
+    this._sql(`INSERT OR REPLACE INTO worktrees (session_id, repo, path, branch, base, base_commit, created_at) VALUES (@sessionId, @repo, @path, @branch, @base, @baseCommit, @createdAt)`).run(w);
+  }
+
+  worktrees(): WorktreeRow[] {
+    return this._sql(`SELECT session_id AS sessionId, repo, path, branch, base, base_commit AS baseCommit, created_at AS createdAt FROM worktrees ORDER BY session_id`).all() as WorktreeRow[];
+  }
+
+  /** The id the next inserted session will get (AUTOINCREMENT's high-water mark + 1), to name its worktree before it exists. */
+  nextSessionId(): number {
+    const r = this._sql(`SELECT seq FROM sqlite_sequence WHERE name = 'sessions'`).get() as { seq: number } | undefined;
+    return (r?.seq ?? 0) + 1;
+  }
+
+  deleteWorktree(sessionId: number): void {
+    this._sql(`DELETE FROM worktrees WHERE session_id = ?`).run(sessionId);
+  }
+
   deleteSession(id: number): void {
     this._sql(`DELETE FROM sessions WHERE id = ?`).run(id);
   }
@@ -523,6 +572,11 @@ export class Store {
   allSessions(): SessionRow[] {
     const rows = this._sql(`SELECT * FROM sessions ORDER BY id`).all() as RawRow[];
     return rows.map(toRow);
+  }
+
+  /** The database itself, for the modules that keep their own tables in it (task-store.ts). */
+  get db(): Database.Database {
+    return this._db;
   }
 
   integrityCheck(): string {

@@ -4,6 +4,7 @@ import type { Registry } from './registry.js';
 import type { Connection, Stream } from './connection.js';
 import {
   ATTACH_SCROLLBACK_LINES,
+  CLIP_REDRAW_MS,
   CLIENT_QUEUE_HARD_MAX_BYTES,
   HISTORY_QUEUE_BYTES,
   HISTORY_READ_BYTES,
@@ -68,22 +69,57 @@ abstract class BaseStream implements Stream, SessionClient {
   protected _cleanup(): void {}
 }
 
-/** `cw attach`: the screen restored from the headless terminal, then live output with acknowledged flow control. */
+/**
+ * `cw attach`: the screen restored from the headless terminal, then live output with acknowledged flow control.
+ * A client whose terminal is not the session's size (another client sets it) gets no raw output, which its
+ * terminal would wrap for another width: it gets the screen redrawn clipped to its size (screen-clip.ts) after
+ * each burst of output and each size change, until the sizes match again and a full restore puts it back on
+ * the raw stream.
+ */
 export class AttachStream extends BaseStream {
   readonly kind = 'attach' as const;
   private _restoring = true;
   private _queue: Uint8Array[] = [];
+  /** The session's size differs from this client's: it is drawn clipped, not sent the raw output. */
+  private _clipped = false;
+  private _clipTimer: NodeJS.Timeout | null = null;
+  private _clipping = false;
+  private _clipAgain = false;
 
-  constructor(conn: Connection, id: number, session: Session, cols: number, rows: number, readonly readOnly: boolean) {
+  constructor(
+    conn: Connection,
+    id: number,
+    session: Session,
+    cols: number,
+    rows: number,
+    readonly readOnly: boolean,
+    readonly sizePolicy: 'latest' | 'smallest' = 'latest',
+  ) {
     super(conn, id, session, cols, rows);
   }
 
   async start(history: boolean): Promise<void> {
-    const screen = this._session.screen;
     this._conn.event(this.id, { type: 'started', session: this._session.info() });
     this._session.addClient(this);
+    await this._restore(history);
+  }
+
+  /**
+   * Redraws this client's terminal from the headless screen: the exact screen (with its modes) when the sizes
+   * match, else the clipped view. Live output meanwhile is queued and follows the restore, in order.
+   */
+  private async _restore(history: boolean): Promise<void> {
+    const screen = this._session.screen;
+    this._clipped = this._mismatch();
     if (!screen) {
       this._restoring = false;
+      return;
+    }
+    this._restoring = true;
+    if (this._clipped) {
+      this._queue = [];
+      this._restoring = false;
+      await this._clip();
       return;
     }
     let restore = '';
@@ -97,12 +133,63 @@ export class AttachStream extends BaseStream {
     // Home and clear, then the exact screen (with its modes: alternate buffer, cursor keys, bracketed paste).
     this._send(Buffer.from(`\x1b[H\x1b[2J${restore}`));
     this._restoring = false;
-    for (const b of this._queue.splice(0)) this._send(b);
+    const queued = this._queue.splice(0);
+    // The size changed again while the screen was serialized: the raw output may not fit; redraw clipped.
+    if (this._mismatch()) return this.sizeChanged();
+    for (const b of queued) this._send(b);
+  }
+
+  private _mismatch(): boolean {
+    return this.cols !== this._session.row.cols || this.rows !== this._session.row.rows;
+  }
+
+  /** The session's size or this client's changed: switch between the raw stream and the clipped view. */
+  sizeChanged(): void {
+    if (this._done || this._restoring) return; // _restore() looks at the sizes once it is through
+    if (this._mismatch()) {
+      this._clipped = true;
+      this._scheduleClip();
+    } else if (this._clipped) {
+      this._clipped = false;
+      void this._restore(false);
+    }
+  }
+
+  private _scheduleClip(): void {
+    if (this._clipTimer || this._done) return;
+    if (this._clipping) {
+      this._clipAgain = true;
+      return;
+    }
+    this._clipTimer = setTimeout(() => {
+      this._clipTimer = null;
+      void this._clip();
+    }, CLIP_REDRAW_MS);
+  }
+
+  private async _clip(): Promise<void> {
+    const screen = this._session.screen;
+    if (!screen || this._done || !this._clipped) return;
+    this._clipping = true;
+    let view: string | null = null;
+    try {
+      view = await screen.clip(this.cols, this.rows);
+    } catch {
+      // The screen worker restarted: the next output or size change draws again.
+    }
+    this._clipping = false;
+    if (this._done || !this._clipped) return;
+    if (view) this._send(Buffer.from(view));
+    if (this._clipAgain) {
+      this._clipAgain = false;
+      this._scheduleClip();
+    }
   }
 
   output(buf: Uint8Array): void {
     if (this._done) return;
     if (this._restoring) this._queue.push(buf);
+    else if (this._clipped) this._scheduleClip();
     else this._send(buf);
   }
 
@@ -120,8 +207,20 @@ export class AttachStream extends BaseStream {
     if (!this.readOnly && !this._done) this._session.write(bytes, this);
   }
 
+  /** A resize to the size the client already has is a refresh (tmux's refresh-client): the screen is redrawn. */
   resize(cols: number, rows: number): void {
+    if (this._done) return;
+    if (cols === this.cols && rows === this.rows) {
+      if (!this._restoring) void this._restore(false);
+      return;
+    }
     this._session.resizeFrom(this, cols, rows);
+    this.sizeChanged();
+  }
+
+  protected override _cleanup(): void {
+    if (this._clipTimer) clearTimeout(this._clipTimer);
+    this._clipTimer = null;
   }
 }
 

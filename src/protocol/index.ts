@@ -5,3 +5,4 @@ export * from './frame.js';
 export * from './errors.js';
 export * from './control.js';
 export * from './messages.js';
+export * from './tasks.js';

@@ -1,6 +1,7 @@
 // The op contract: each op's argument schema (OpArgs, checked by the daemon) and its result type (OpResults, what
 // the daemon replies and what `Channel.request` returns), side by side. Events on streams: StreamEventOf.
 import * as z from 'zod/mini';
+import { TaskOpArgs, type TaskOpResults } from './tasks.js';
 
 /** Session names: safe in paths, URLs and NATS subject tokens. */
 export const SESSION_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/;
@@ -112,6 +113,8 @@ export const OpArgs = {
     /** Add the agent's own hooks/notify for this run (false: `--no-hooks`, or `[agents] hooks = false`). */
     hooks: z._default(z.boolean(), true),
     restart: z._default(RestartPolicy, 'never'),
+    /** Run in a new git worktree of the repository around cwd, on a new branch (daemon/worktree.ts). */
+    worktree: z.optional(z.object({ branch: z.optional(z.string().check(z.minLength(1), z.maxLength(200))), base: z.optional(z.string().check(z.minLength(1), z.maxLength(200))) })),
   }),
   /** Starts an ended session again as a new one (same command, directory, environment, name, tags, size). */
   restart: z.object({
@@ -120,6 +123,13 @@ export const OpArgs = {
     force: z._default(z.boolean(), false),
   }),
   status: z.object({ session: SessionRef }),
+  /** Gives a session a new name (checked as launch --name; refused when a running session has it). */
+  rename: z.object({
+    session: SessionRef,
+    name: z.string().check(z.regex(SESSION_NAME_RE, 'names are 1-64 of [a-zA-Z0-9._-], starting with a letter or digit')),
+  }),
+  /** `cw notify test`: one test notification through every channel [notify] in config.toml configures. */
+  'notify-test': z.object({}),
   send: z.object({
     session: SessionRef,
     /** Text to type: into an agent it goes as one bracketed paste when the agent asked for bracketed paste. */
@@ -133,7 +143,8 @@ export const OpArgs = {
     /** Refuse (code refused) unless the session is idle. */
     ifIdle: z._default(z.boolean(), false),
   }),
-  screen: z.object({ session: SessionRef, ansi: z._default(z.boolean(), false) }),
+  /** `scrollback`: that many lines of history before the visible rows (text only; the attach scrollback view). */
+  screen: z.object({ session: SessionRef, ansi: z._default(z.boolean(), false), scrollback: z.optional(z.int().check(z.minimum(0), z.maximum(100_000))) }),
   kill: z.object({
     sessions: z._default(z.array(SessionRef), []),
     tags: z._default(z.array(z.string()), []),
@@ -158,6 +169,8 @@ export const OpArgs = {
     rows: Dim,
     history: z._default(z.boolean(), true),
     readOnly: z._default(z.boolean(), false),
+    /** How this client wants the session sized among several (tmux's window-size); absent: 'latest'. */
+    sizePolicy: z.optional(z.enum(['latest', 'smallest'])),
   }),
   resize: z.object({ stream: StreamId, cols: Dim, rows: Dim }),
   /** Ends a stream this connection opened (detach, stop watching). */
@@ -229,6 +242,14 @@ export const OpArgs = {
   ui: z.object({}),
   /** Recent messages between all sessions and every open request and task (the dashboard's messages view). */
   messages: z.object({ limit: z._default(z.int().check(z.minimum(1), z.maximum(1000)), 100) }),
+  /** Every cw worktree: the sessions' records, and git's list of their repositories (docs/worktrees.md). */
+  'worktree-ls': z.object({ du: z._default(z.boolean(), true) }),
+  /** Removes worktrees of ended or removed sessions with nothing to lose; `yes: false` only says what it would do. */
+  'worktree-prune': z.object({ yes: z._default(z.boolean(), false) }),
+  /** `cw rm --worktree`: ended sessions with their worktrees and branches, refused when work would be lost unless `force`. */
+  'worktree-rm': z.object({ sessions: z._default(z.array(SessionRef), []), exited: z._default(z.boolean(), false), force: z._default(z.boolean(), false) }),
+  /** Scheduled prompts, `cw task` (tasks.ts). */
+  ...TaskOpArgs,
 } as const;
 
 export type Op = keyof typeof OpArgs;
@@ -288,6 +309,38 @@ export interface SessionInfo {
   /** Unread messages and open work it owes (filled by list and status). */
   unread?: number;
   owes?: number;
+  /** `cw launch --worktree`: its worktree and what removing it would lose (filled by list and status). */
+  worktree?: WorktreeInfo | null;
+}
+
+/** A session's git worktree and its state. */
+export interface WorktreeInfo {
+  path: string;
+  branch: string;
+  /** The ref the branch was made from; `unmerged` and `ahead` are measured against it. */
+  base: string;
+  /** Uncommitted changes: tracked files modified (`modified`) or untracked files (`untracked`). */
+  dirty: boolean;
+  /** The branch has commits its base does not (`ahead` of them). */
+  unmerged: boolean;
+  ahead: number;
+  modified: number;
+  untracked: number;
+  /** false: the directory is gone (removed by hand); `cw worktree prune` clears the record. */
+  exists: boolean;
+}
+
+/** `cw worktree ls`: a worktree, whose session it is and how it stands, with its disk use. */
+export interface WorktreeEntry extends WorktreeInfo {
+  repo: string;
+  /** null: found by git's list under the worktrees directory, with no record. */
+  session: number | null;
+  sessionName: string | null;
+  /** running / ended (its record is there) / gone (removed with plain `cw rm`, or never recorded). */
+  sessionState: 'running' | 'ended' | 'gone';
+  /** Allocated bytes, as `du` counts them (null: not measured); `diskPartial`: counting stopped early, a lower bound. */
+  diskBytes: number | null;
+  diskPartial: boolean;
 }
 
 /** The state of a `launch --prompt`: pending (held until the agent's ready prompt), submitted, or failed (why). */
@@ -376,6 +429,13 @@ export interface RestartResult {
   note: string | null;
 }
 
+/** One notification channel's outcome (`cw notify test`); `detail` never holds a secret. */
+export interface NotifyChannelResult {
+  channel: 'command' | 'url' | 'desktop' | 'bell';
+  ok: boolean;
+  detail: string;
+}
+
 /** An empty reply: the op was done. */
 export type Done = Record<string, never>;
 
@@ -383,12 +443,14 @@ export type Done = Record<string, never>;
  * Each op's result: what the daemon replies (its handlers are typed against this map) and what
  * `Channel.request(op, args)` resolves with. For a stream op, its first reply; the rest arrive on the stream.
  */
-export interface OpResults {
+export interface OpResults extends TaskOpResults {
   ping: { pong: true };
   list: { sessions: SessionInfo[] };
   /** `prompt`: what became of a `--prompt` (held: by what, in `held`); absent without one. */
   launch: { session: SessionInfo; prompt?: 'pending' | 'submitted' | 'held'; held?: string };
   restart: RestartResult;
+  rename: { session: SessionInfo; previous: string | null };
+  'notify-test': { channels: NotifyChannelResult[] };
   status: WorkResult & { session: SessionInfo; logError: string | null };
   send: { session: number; bytes: number; pasted: boolean };
   wait: WaitResult;
@@ -397,7 +459,8 @@ export interface OpResults {
   events: Done;
   screen: ScreenResult;
   kill: { killed: number[]; alreadyEnded: number[]; sessions: SessionInfo[] };
-  rm: { removed: number[] };
+  /** `worktreesKept`: sessions removed whose worktrees stay on disk (`cw rm --worktree` removes them). */
+  rm: { removed: number[]; worktreesKept?: { session: number; path: string; branch: string }[] };
   output: { session: SessionInfo };
   attach: { session: SessionInfo };
   resize: Done;
@@ -413,6 +476,9 @@ export interface OpResults {
   listen: { me: string };
   ui: UiResult;
   messages: MessagesResult;
+  'worktree-ls': { worktrees: WorktreeEntry[] };
+  'worktree-prune': { dryRun: boolean; removed: WorktreeEntry[]; kept: (WorktreeEntry & { why: string })[] };
+  'worktree-rm': { removed: number[]; worktrees: WorktreeEntry[] };
   stop: { stopping: true; sessions: number };
   'daemon-restart': { restarting: true; sessions: number; fromVersion: string; toVersion: string; pid: number };
 }

@@ -180,11 +180,13 @@ describe('cw attach through a real terminal', () => {
       `process.stdout.write('first line\\nsecond  line\\n\\x1b[1;31mthird line in red\\x1b[0m\\n'); ${IDLE}`,
       'third line in red',
     );
-    const a = attach(h, [String(id)], 100, 30);
+    // --quiet: no notice in the last row, so the whole screen can be compared (attach-tmux.test.ts tests the notice).
+    const a = attach(h, [String(id), '--quiet'], 100, 30);
     const lines = await a.waitScreen((l) => l[2] === 'third line in red', 'the restored main screen');
     expect(lines).toEqual(['first line', 'second  line', 'third line in red', ...Array<string>(27).fill('')]);
     const buf = a.term.buffer.active;
-    expect(buf.type).toBe('normal');
+    // The session is drawn on the user's alternate screen, whatever screen the program is on.
+    expect(buf.type).toBe('alternate');
     expect([buf.cursorX, buf.cursorY]).toEqual([0, 3]);
     const red = buf.getLine(buf.baseY + 2)!.getCell(0)!;
     expect(red.isBold()).toBeTruthy();
@@ -204,7 +206,7 @@ describe('cw attach through a real terminal', () => {
       IDLE,
     ].join(' ');
     const altId = await launchNode(h, box, 'status: ready', ['--size', '80x24']);
-    const b = attach(h, [String(altId)], 80, 24);
+    const b = attach(h, [String(altId), '--quiet'], 80, 24);
     const alt = await b.waitScreen((l) => l[9] === 'status: ready', 'the restored alternate screen');
     const expected = Array<string>(24).fill('');
     expected[2] = '    +--------+';
@@ -214,15 +216,15 @@ describe('cw attach through a real terminal', () => {
     expect(alt).toEqual(expected);
     expect(b.term.buffer.active.type).toBe('alternate');
     expect([b.term.buffer.active.cursorX, b.term.buffer.active.cursorY]).toEqual([6, 3]);
-    // The main screen under the alternate one is restored too, so leaving the alternate screen shows it.
+    // The user's own screen is untouched underneath: nothing of the program's main screen was drawn on it.
     const normal = b.term.buffer.normal;
-    expect(normal.getLine(normal.baseY)?.translateToString(true).trimEnd()).toBe('main-before-alt');
+    expect(normal.getLine(normal.baseY)?.translateToString(true).trimEnd()).toBe('');
     b.type('\x02d');
     expect(await exitWithin(b)).toBe(0);
-    // Detaching leaves the user's terminal on its normal screen (the reset may land just after the exit).
+    // Detaching leaves the user's terminal on its normal screen (the reset may land just after the exit), as it was.
     await b.waitOutput(`[cw] detached from session ${altId}`);
     await b.waitScreen(() => b.term.buffer.active.type === 'normal', 'the normal screen after detaching');
-    expect((await b.screen())[0]).toBe('main-before-alt');
+    expect((await b.screen())[0]).toBe(`[cw] detached from session ${altId}`);
   }, 40_000);
 
   it('types into the session: the output shows on screen and in cw logs', async () => {
@@ -326,8 +328,9 @@ describe('cw attach through a real terminal', () => {
     await a.waitScreen(prompt, 'the shell prompt');
     // The program leaves the user's terminal on the alternate screen with application cursor keys.
     a.type("printf '\\033[?1049h\\033[?1h'\r");
-    await waitFor(async () => (await a.screen()) && a.term.buffer.active.type === 'alternate', 'the alternate screen');
-    expect(a.term.modes.applicationCursorKeysMode).toBe(true);
+    // (The user's terminal is on its alternate screen from the attach on.)
+    await waitFor(async () => (await a.screen()) && a.term.modes.applicationCursorKeysMode, 'application cursor keys');
+    expect(a.term.buffer.active.type).toBe('alternate');
 
     a.type('exit\r');
     await a.waitOutput(`[cw] session ${id} exited (code 0)`);

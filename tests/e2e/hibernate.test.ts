@@ -82,7 +82,7 @@ describe('screen hibernation', () => {
     for (const [k, v] of Object.entries(h.env)) if (v !== undefined) env[k] = v;
     env.TERM = 'xterm-256color';
     const user = new xh.Terminal({ cols: 120, rows: 40, allowProposedApi: true, scrollback: 1000 });
-    const proc = pty.spawn(process.execPath, [CW, 'attach', '--read-only', id], { name: 'xterm-256color', cols: 120, rows: 40, cwd: process.cwd(), env });
+    const proc = pty.spawn(process.execPath, [CW, 'attach', '--read-only', '--quiet', id], { name: 'xterm-256color', cols: 120, rows: 40, cwd: process.cwd(), env });
     proc.onData((d) => user.write(d));
     try {
       const shown = (): Promise<string[]> =>

@@ -29,6 +29,7 @@ const KNOWN: ReadonlyArray<readonly [from: string, to: string, why: string]> = [
   // channel opener and starts the server with it, so the dependency runs client → mcp only, never back.
   ['client/commands/mcp-server.ts', 'mcp/server.ts', '`cw mcp-server` runs the MCP server in this process, handing it the daemon its options name'],
   ['client/commands/mcp-server.ts', 'mcp/config.ts', '`cw mcp-server --print-config` prints its configuration'],
+  ['client/commands/setup.ts', 'mcp/config.ts', '`cw setup` writes the MCP configuration that --print-config prints'],
   ['daemon/main.ts', 'fleet/node/index.ts', 'the daemon starts its fleet node agent (a client of itself) when config.toml has [nats]'],
   ['daemon/agents/screen.ts', 'daemon/screen-snapshot.ts', 'the snapshot type the agent rules read (a type only)'],
 ];

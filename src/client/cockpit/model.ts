@@ -216,34 +216,4 @@ function cycleThrough(start: number, members: Set<number>, edges: Map<number, Se
   return path;
 }
 
-/** Splits a command line into words like a POSIX shell does for quotes and backslashes (no expansion). Throws on an unclosed quote. */
-export function shellWords(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let has = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) cur += line[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      has = true;
-    } else if (c === '\\' && i + 1 < line.length) {
-      cur += line[++i];
-      has = true;
-    } else if (/\s/.test(c)) {
-      if (has) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += c;
-      has = true;
-    }
-  }
-  if (quote) throw new Error('unclosed quote in the command');
-  if (has) out.push(cur);
-  return out;
-}
+export { shellWords } from '../../common/shell-words.js';

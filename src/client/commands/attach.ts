@@ -1,158 +1,288 @@
-// cw attach [SESSION] [--no-history] [--read-only]: the session's terminal in yours; Ctrl+B d detaches.
+// cw attach [SESSION]: the session's terminal in yours, like tmux: on your terminal's alternate screen (detaching
+// gives your screen back as it was), a prefix key (Ctrl+B: d detaches, [ scrolls back, r redraws), a notice on
+// attach, clipped views for clients of another size (the daemon draws them), and reconnection across
+// `cw daemon restart`.
 import type { Command } from 'commander';
 import type { SessionInfo, StreamEventOf } from '../../protocol/index.js';
 import { FLOW_ACK_BYTES } from '../../common/flow.js';
-import { DetachDetector } from '../detach.js';
+import { ATTACH_NOTICE_MS, SCROLLBACK_VIEW_LINES } from '../../common/limits.js';
+import { codewireHome } from '../../common/paths.js';
+import { DetachDetector, type PrefixAction } from '../detach.js';
 import { ClientError, ExitCode } from '../../channel/errors.js';
 import { withDaemon } from '../run.js';
 import { connectionLost, reconnect, RECONNECT_TIMEOUT_MS } from '../reconnect.js';
+import { attachSettings, type AttachOptions, type AttachSettings } from '../attach/settings.js';
+import { noticeSequence, noticeText } from '../attach/notice.js';
+import { ScreenGuard } from '../attach/screen-guard.js';
+import { ScrollbackModel } from '../attach/scrollback.js';
+import { ScrollView } from '../attach/scroll-view.js';
 
+/** Saves the cursor and enters the alternate screen: the user's own screen stays untouched underneath. */
+const ENTER_SCREEN = '\x1b[?1049h\x1b[H';
 /**
- * Modes a program may have left on in the user's terminal; reset on the way out so the shell is usable again
- * (tmux does the same on detach): leave the alternate screen, show the cursor, stop mouse reporting, focus
- * events and bracketed paste, pop the Kitty keyboard mode, normal cursor keys, default attributes.
+ * Back to the user's screen and cursor as they were (1049l), then the modes a program may have left on reset
+ * (tmux does the same on detach): show the cursor, stop mouse reporting, focus events and bracketed paste, pop
+ * the Kitty keyboard mode, normal cursor keys, default attributes.
  */
 const TERMINAL_RESET =
   '\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1004l\x1b[?2004l\x1b[<u\x1b[?1l\x1b>\x1b[0m';
+/** cw's own mouse reporting (press/release with SGR coordinates), for the wheel: only while the program has none. */
+const WHEEL_ON = '\x1b[?1000h\x1b[?1006h';
 
 export function register(program: Command): void {
   program
     .command('attach')
     .alias('a')
-    .description('attach your terminal to a session (Ctrl+B d detaches; Ctrl+B Ctrl+B sends Ctrl+B)')
+    .description('attach your terminal to a session (Ctrl+B d detaches, Ctrl+B [ scrolls back, Ctrl+B Ctrl+B sends Ctrl+B)')
     .argument('[session]', 'id, name or @name (default: the most recent running session)')
-    .option('--no-history', 'restore only the visible screen, without scrollback')
+    .option('--no-history', 'kept for scripts: the scrollback is in the scrollback view (prefix then [)')
     .option('-r, --read-only', 'watch without typing or resizing')
-    .action(async (ref: string | undefined, o: { history: boolean; readOnly?: boolean }) => {
+    .option('--prefix <key>', 'the prefix key, e.g. C-a or ^a (default C-b, or config.toml [attach] prefix)')
+    .option('-q, --quiet', 'no notice on attach (config.toml [attach] notice = false)')
+    .option('--size-policy <policy>', 'latest (the client that typed last sets the size) or smallest (fits every client)')
+    .option('--no-mouse', 'leave the mouse wheel to your terminal (no scrollback view on the wheel)')
+    .action(async (ref: string | undefined, o: AttachOptions & { readOnly?: boolean }) => {
+      const settings = await loadSettings(o);
       const stdin = process.stdin;
       const stdout = process.stdout;
       if (!stdin.isTTY || !stdout.isTTY) {
         throw new ClientError('cw attach needs a terminal', 'use `cw watch` or `cw logs -f` to follow output from a script');
       }
-      await withDaemon(async (first) => {
-        let ch = first;
-        let id = 0;
-        let sessionId = 0;
-        let unackedLocal = 0;
-        type How = { kind: 'detached' } | { kind: 'exit'; info: SessionInfo } | { kind: 'error'; message: string } | { kind: 'lost'; message: string };
-        let finish!: (how: How) => void;
-        let exitInfo: SessionInfo | null = null;
-
-        /** Opens the attach stream on `ch` (throws when it cannot); `done` resolves with how it ended. */
-        const attachOnce = async (target: string | undefined, history: boolean): Promise<{ done: Promise<How> }> => {
-          const done = new Promise<How>((r) => (finish = r));
-          unackedLocal = 0;
-          const stream = await ch.openStream(
-            'attach',
-            {
-              ...(target !== undefined ? { session: target } : {}),
-              cols: stdout.columns || 80,
-              rows: stdout.rows || 24,
-              history,
-              readOnly: !!o.readOnly,
-            },
-            {
-              output: (bytes) => {
-                // Ack once the terminal has taken the bytes, so a slow terminal slows the program (flow control).
-                const on = ch;
-                const sid = stream.id;
-                stdout.write(bytes, () => {
-                  if (on !== ch) return; // acks belong to the connection that sent the bytes
-                  unackedLocal += bytes.length;
-                  if (unackedLocal >= FLOW_ACK_BYTES) {
-                    on.ack(sid, unackedLocal);
-                    unackedLocal = 0;
-                  }
-                });
-              },
-              event: (ev: StreamEventOf) => {
-                if (ev.type === 'started') sessionId = ev.session.id;
-                else if (ev.type === 'exit') exitInfo = ev.session;
-                else if (ev.type === 'end') {
-                  if (exitInfo) finish({ kind: 'exit', info: exitInfo });
-                  else if (ev.reason === 'detached') finish({ kind: 'detached' });
-                  else if (connectionLost(ev, ch) && !detaching) finish({ kind: 'lost', message: ev.message });
-                  else finish({ kind: 'error', message: ev.message });
-                }
-              },
-            },
-          );
-          id = stream.id;
-          return { done };
-        };
-
-        const detector = new DetachDetector();
-        let detaching = false;
-        const onInput = (chunk: Buffer): void => {
-          const { forward, detach } = detector.feed(chunk);
-          if (forward.length > 0 && !o.readOnly && id) ch.input(id, forward);
-          if (detach && !detaching) {
-            detaching = true;
-            ch.request('close', { stream: id }).catch(() => finish({ kind: 'detached' }));
-          }
-        };
-        const onResize = (): void => {
-          if (!o.readOnly && id) ch.request('resize', { stream: id, cols: stdout.columns || 80, rows: stdout.rows || 24 }).catch(() => {});
-        };
-        const restore = (): void => {
-          stdin.off('data', onInput);
-          stdout.off('resize', onResize);
-          try {
-            stdin.setRawMode(false);
-          } catch {
-            // the terminal is gone (the user closed it): nothing to restore
-          }
-          stdin.pause();
-        };
-        process.once('exit', () => {
-          // Last resort if we die unexpectedly: never leave the user's terminal raw.
-          try {
-            stdin.setRawMode(false);
-          } catch {
-            // terminal gone
-          }
-        });
-
-        const opened = await attachOnce(ref, o.history);
-        stdin.setRawMode(true);
-        stdin.resume();
-        stdin.on('data', onInput);
-        stdout.on('resize', onResize);
-        let how = await opened.done;
-        // The daemon went away under us (`cw daemon restart`, or a crash): attach again to the same session.
-        while (how.kind === 'lost' && sessionId) {
-          id = 0;
-          const next = await reconnect();
-          if (!next) {
-            how = { kind: 'error', message: `${how.message}, and no daemon answered within ${RECONNECT_TIMEOUT_MS / 1000}s` };
-            break;
-          }
-          if (ch !== first) ch.end();
-          ch = next;
-          const daemon = await next.hello;
-          // One line, then the screen is restored over it (the restore starts by clearing the screen).
-          await new Promise<void>((r) => stdout.write(`\r\n[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}): attaching to session ${sessionId} again\r\n`, () => r()));
-          try {
-            how = await (await attachOnce(String(sessionId), true)).done;
-          } catch (err) {
-            how = { kind: 'error', message: (err as Error).message };
-          }
-        }
-        restore();
-        if (ch !== first) ch.end();
-        await new Promise<void>((r) => stdout.write(`${TERMINAL_RESET}\r\n`, () => r()));
-        if (how.kind === 'detached') {
-          process.stderr.write(`[cw] detached from session ${sessionId}\n`);
-          return ExitCode.OK;
-        }
-        if (how.kind === 'exit') {
-          const i = how.info;
-          const what = i.state === 'killed' ? 'was killed' : i.signal ? `exited (${i.signal})` : `exited (code ${i.exitCode})`;
-          process.stderr.write(`[cw] session ${i.id} ${what}\n`);
-          return ExitCode.OK;
-        }
-        process.stderr.write(`[cw] connection to session ${sessionId} lost: ${how.message}\n`);
-        return ExitCode.ERROR;
-      });
+      await attachTerminal(ref, settings, !!o.readOnly, stdin, stdout);
     });
+}
+
+async function loadSettings(o: AttachOptions): Promise<AttachSettings> {
+  // Loaded here only: the config parser is not needed by the commands that run most often.
+  const { loadDaemonConfig, ConfigError } = await import('../../common/config.js');
+  try {
+    return attachSettings(o, loadDaemonConfig(codewireHome()).attach);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ClientError(err.message, 'fix config.toml');
+    throw err;
+  }
+}
+
+type How = { kind: 'detached' } | { kind: 'exit'; info: SessionInfo } | { kind: 'error'; message: string } | { kind: 'lost'; message: string };
+
+function attachTerminal(ref: string | undefined, settings: AttachSettings, readOnly: boolean, stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): Promise<void> {
+  return withDaemon(async (first) => {
+    let ch = first;
+    let id = 0;
+    let sessionId = 0;
+    let sessionName = '';
+    let unackedLocal = 0;
+    let finish!: (how: How) => void;
+    let exitInfo: SessionInfo | null = null;
+    /** The user's terminal is on its alternate screen (the first output put it there). */
+    let entered = false;
+    /** Live: the session's output is drawn; scroll: the scrollback view is, and live output is let go. */
+    let mode: 'live' | 'scroll' = 'live';
+    let view: ScrollView | null = null;
+    let noticeTimer: NodeJS.Timeout | null = null;
+    let noticeShown = false;
+    /** The notice's drawing while it is up: drawn again after each output, which may have drawn over it. */
+    let notice: string | null = null;
+    const guard = new ScreenGuard();
+    const detector = new DetachDetector(settings.prefix);
+    const cols = (): number => stdout.columns || 80;
+    const rows = (): number => stdout.rows || 24;
+
+    /** Asks the daemon to redraw this terminal from its screen (a resize to the same size is a refresh). */
+    const refresh = (): void => {
+      if (id) ch.request('resize', { stream: id, cols: cols(), rows: rows() }).catch(() => {});
+    };
+    /** cw takes the wheel while the program has not asked for the mouse; the program's modes pass straight through. */
+    const updateWheel = (): void => {
+      const want = settings.mouse && !guard.programMouse;
+      if (want === detector.wheel) return;
+      detector.wheel = want;
+      if (want) stdout.write(WHEEL_ON);
+    };
+    const showNotice = (): void => {
+      noticeShown = true;
+      const text = noticeText(sessionName || String(sessionId), settings.prefix, !!process.env.TMUX);
+      notice = noticeSequence(text, cols(), rows());
+      stdout.write(notice);
+      // Then the screen is drawn afresh from the daemon's copy, so the notice never stays on the program's screen
+      // (nor a copy of it that the program's output scrolled up).
+      noticeTimer = setTimeout(() => {
+        noticeTimer = null;
+        notice = null;
+        if (mode === 'live') refresh();
+      }, ATTACH_NOTICE_MS);
+    };
+
+    /** Opens the attach stream on `ch` (throws when it cannot); `done` resolves with how it ended. */
+    const attachOnce = async (target: string | undefined): Promise<{ done: Promise<How> }> => {
+      const done = new Promise<How>((r) => (finish = r));
+      unackedLocal = 0;
+      const stream = await ch.openStream(
+        'attach',
+        {
+          ...(target !== undefined ? { session: target } : {}),
+          cols: cols(),
+          rows: rows(),
+          // The alternate screen keeps no scrollback: the scrollback view reads the history when asked.
+          history: false,
+          readOnly,
+          sizePolicy: settings.sizePolicy,
+        },
+        {
+          output: (bytes) => {
+            // Ack once the terminal has taken the bytes, so a slow terminal slows the program (flow control).
+            const on = ch;
+            const sid = stream.id;
+            const ack = (): void => {
+              if (on !== ch) return; // acks belong to the connection that sent the bytes
+              unackedLocal += bytes.length;
+              if (unackedLocal >= FLOW_ACK_BYTES) {
+                on.ack(sid, unackedLocal);
+                unackedLocal = 0;
+              }
+            };
+            if (!entered) {
+              entered = true;
+              stdout.write(ENTER_SCREEN);
+            }
+            const g = guard.feed(bytes);
+            updateWheel();
+            if (mode === 'scroll') return ack(); // the view is up: the live screen is redrawn when it closes
+            stdout.write(g.out, ack);
+            // The program left its alternate screen: its main screen comes from the daemon's copy, not the user's.
+            if (g.leftAlt) refresh();
+            if (notice) stdout.write(notice);
+            else if (!noticeShown && settings.notice) showNotice();
+          },
+          event: (ev: StreamEventOf) => {
+            if (ev.type === 'started') {
+              sessionId = ev.session.id;
+              sessionName = ev.session.name ?? '';
+            } else if (ev.type === 'exit') exitInfo = ev.session;
+            else if (ev.type === 'end') {
+              if (exitInfo) finish({ kind: 'exit', info: exitInfo });
+              else if (ev.reason === 'detached') finish({ kind: 'detached' });
+              else if (connectionLost(ev, ch) && !detaching) finish({ kind: 'lost', message: ev.message });
+              else finish({ kind: 'error', message: ev.message });
+            }
+          },
+        },
+      );
+      id = stream.id;
+      return { done };
+    };
+
+    const enterScroll = async (): Promise<void> => {
+      if (mode !== 'live' || !sessionId) return;
+      mode = 'scroll';
+      notice = null;
+      let text: string;
+      try {
+        text = (await ch.request('screen', { session: String(sessionId), scrollback: SCROLLBACK_VIEW_LINES })).text;
+      } catch (err) {
+        mode = 'live';
+        stdout.write(noticeSequence(`[cw] no scrollback: ${(err as Error).message}`, cols(), rows()));
+        return;
+      }
+      if (mode !== 'scroll') return;
+      const lines = text.split('\n');
+      // The screen's blank rows below the last line are not history.
+      while (lines.length > 1 && lines[lines.length - 1]!.trim() === '') lines.pop();
+      view = new ScrollView(new ScrollbackModel(lines, Math.max(1, rows() - 1)), (s) => stdout.write(s), cols(), rows());
+      view.draw();
+    };
+    const scrolling = (): boolean => mode === 'scroll';
+    const leaveScroll = (): void => {
+      mode = 'live';
+      view = null;
+      stdout.write('\x1b[0m\x1b[?25h');
+      refresh();
+    };
+
+    let detaching = false;
+    const act = (action: PrefixAction): void => {
+      if (action === 'detach') {
+        if (detaching) return;
+        detaching = true;
+        ch.request('close', { stream: id }).catch(() => finish({ kind: 'detached' }));
+      } else if (action === 'scroll') void enterScroll();
+      else refresh();
+    };
+    const onInput = (chunk: Buffer): void => {
+      if (mode === 'scroll') {
+        if (view?.feed(chunk) === 'exit') leaveScroll();
+        return;
+      }
+      const { forward, action } = detector.feed(chunk);
+      if (forward.length > 0 && !readOnly && id) ch.input(id, forward);
+      if (action) act(action);
+    };
+    const onResize = (): void => {
+      view?.resize(cols(), rows());
+      // A read-only client sends its size too: it changes nothing, but the daemon draws its view clipped to it.
+      if (id) ch.request('resize', { stream: id, cols: cols(), rows: rows() }).catch(() => {});
+    };
+    const restore = (): void => {
+      if (noticeTimer) clearTimeout(noticeTimer);
+      stdin.off('data', onInput);
+      stdout.off('resize', onResize);
+      try {
+        stdin.setRawMode(false);
+      } catch {
+        // the terminal is gone (the user closed it): nothing to restore
+      }
+      stdin.pause();
+    };
+    process.once('exit', () => {
+      // Last resort if we die unexpectedly: never leave the user's terminal raw.
+      try {
+        stdin.setRawMode(false);
+      } catch {
+        // terminal gone
+      }
+    });
+
+    const opened = await attachOnce(ref);
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onInput);
+    stdout.on('resize', onResize);
+    let how = await opened.done;
+    // The daemon went away under us (`cw daemon restart`, or a crash): attach again to the same session.
+    while (how.kind === 'lost' && sessionId) {
+      id = 0;
+      if (scrolling()) leaveScroll();
+      const next = await reconnect();
+      if (!next) {
+        how = { kind: 'error', message: `${how.message}, and no daemon answered within ${RECONNECT_TIMEOUT_MS / 1000}s` };
+        break;
+      }
+      if (ch !== first) ch.end();
+      ch = next;
+      const daemon = await next.hello;
+      // One line, then the screen is restored over it (the restore starts by clearing the screen).
+      await new Promise<void>((r) => stdout.write(`\r\n[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}): attaching to session ${sessionId} again\r\n`, () => r()));
+      try {
+        how = await (await attachOnce(String(sessionId))).done;
+      } catch (err) {
+        how = { kind: 'error', message: (err as Error).message };
+      }
+    }
+    restore();
+    if (ch !== first) ch.end();
+    // The user's screen and cursor come back as they were at attach, so the message below starts a clean line.
+    await new Promise<void>((r) => stdout.write(entered ? TERMINAL_RESET : '\r', () => r()));
+    if (how.kind === 'detached') {
+      process.stderr.write(`[cw] detached from session ${sessionId}\n`);
+      return ExitCode.OK;
+    }
+    if (how.kind === 'exit') {
+      const i = how.info;
+      const what = i.state === 'killed' ? 'was killed' : i.signal ? `exited (${i.signal})` : `exited (code ${i.exitCode})`;
+      process.stderr.write(`[cw] session ${i.id} ${what}\n`);
+      return ExitCode.OK;
+    }
+    process.stderr.write(`[cw] connection to session ${sessionId} lost: ${how.message}\n`);
+    return ExitCode.ERROR;
+  });
 }

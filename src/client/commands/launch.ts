@@ -47,10 +47,15 @@ export function register(program: Command): void {
     .option('--prompt-timeout <seconds>', 'how long to hold the prompt for the ready prompt (default 1800)', parseIntOption('--prompt-timeout'))
     .option('--no-hooks', "do not add the agent's own hooks/notify to its command line (see the README)")
     .option('--restart <policy>', 'when the program ends by itself: never (default), on-failure, always (with backoff)', parseRestartPolicy)
+    .option('--worktree', 'run it in a new git worktree of the repository around --dir, on a new branch (docs/worktrees.md)')
+    .option('--branch <branch>', 'with --worktree: the new branch (default cw/NAME or cw/ID)')
+    .option('--base <ref>', 'with --worktree: the branch, tag or commit to start from (default: the branch HEAD is on)')
     .option('--json', 'print the new session as JSON')
     .passThroughOptions()
     .addHelpText('after', '\nExamples:\n  cw launch --name api -- claude\n  id=$(cw launch --tag ui --dir ~/web -- npm run dev)')
-    .action(async (command: string[], o: { name?: string; tag: string[]; dir?: string; env: string[]; size?: string; agent?: string; prompt?: string; promptFile?: string; waitReady?: boolean; promptTimeout?: number; hooks: boolean; restart?: RestartPolicy; json?: boolean }) => {
+    .action(async (command: string[], o: { name?: string; tag: string[]; dir?: string; env: string[]; size?: string; agent?: string; prompt?: string; promptFile?: string; waitReady?: boolean; promptTimeout?: number; hooks: boolean; restart?: RestartPolicy; worktree?: boolean; branch?: string; base?: string; json?: boolean }) => {
+      if ((o.branch !== undefined || o.base !== undefined) && !o.worktree) throw usage('--branch and --base go with --worktree', 'cw launch --worktree --branch B --base main -- CMD');
+      if (o.branch !== undefined && (o.branch === '' || o.branch.startsWith('-') || /[\s~^:?*[\\]|\.\.|@\{/.test(o.branch))) throw usage(`'${o.branch}' is not a valid branch name`, 'see `git check-ref-format --help`');
       if (o.prompt !== undefined && o.promptFile !== undefined) throw usage('give --prompt or --prompt-file, not both');
       let prompt = o.prompt;
       if (o.promptFile !== undefined) {
@@ -79,6 +84,7 @@ export function register(program: Command): void {
               ...(o.promptTimeout !== undefined ? { promptTimeoutMs: o.promptTimeout * 1000 } : {}),
               hooks: o.hooks,
               ...(o.restart ? { restart: o.restart } : {}),
+              ...(o.worktree ? { worktree: { ...(o.branch !== undefined ? { branch: o.branch } : {}), ...(o.base !== undefined ? { base: o.base } : {}) } } : {}),
             },
             isRemote(),
           ),
@@ -87,6 +93,7 @@ export function register(program: Command): void {
         if (o.json) printJson(s);
         else process.stdout.write(`${s.id}\n`);
         say(`Session ${s.id}${s.name ? ` (${s.name})` : ''} launched: ${command.join(' ')}`);
+        if (o.worktree) say(`In worktree ${s.cwd}${s.worktree ? ` on branch ${s.worktree.branch} (from ${s.worktree.base})` : ''}`);
         if (r.prompt === 'submitted') say(`Prompt submitted to session ${s.id}`);
         else if (r.prompt === 'pending') say(`The prompt goes in once session ${s.id} shows its ready prompt (\`cw wait ${s.id}\` waits for its turn; \`cw status ${s.id}\` shows the prompt)`);
         else if (r.prompt === 'held') {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { FIELD_MAX_CHARS, safeLine } from '../../common/terminal-text.js';
 import { shortCommand } from '../command-line.js';
 import type { SessionInfo } from '../../protocol/index.js';
+import { worktreeChanges } from './worktree.js';
 import { collect, describeState, formatAge, printJson, table, usage, withDaemon } from '../run.js';
 
 /** The COMMAND column's width when a STATE CARD column follows it: room for the card on an 80-160 column terminal. */
@@ -41,7 +42,9 @@ export function register(program: Command): void {
         // Messages and state cards get columns only when some session has them.
         const mail = r.sessions.some((s) => s.unread || s.owes);
         const cards = r.sessions.some((s) => s.stateCard);
-        const rows = [['ID', 'NAME', 'STATE', 'ACTIVITY', 'AGE', ...(mail ? ['MAIL'] : []), 'COMMAND', ...(cards ? ['STATE CARD'] : [])]];
+        // A BRANCH column only when some session runs in a worktree: `cw/api (2 modified, 1 ahead of main)`.
+        const trees = r.sessions.some((s) => s.worktree);
+        const rows = [['ID', 'NAME', 'STATE', 'ACTIVITY', 'AGE', ...(mail ? ['MAIL'] : []), ...(trees ? ['BRANCH'] : []), 'COMMAND', ...(cards ? ['STATE CARD'] : [])]];
         for (const s of r.sessions) {
           rows.push([
             String(s.id),
@@ -50,6 +53,7 @@ export function register(program: Command): void {
             s.state === 'running' ? s.activity : '-',
             formatAge(now - Date.parse(s.createdAt)),
             ...(mail ? [s.unread || s.owes ? `${s.unread ?? 0} new${s.owes ? `, owes ${s.owes}` : ''}` : '-'] : []),
+            ...(trees ? [s.worktree ? `${safeLine(s.worktree.branch)} (${worktreeChanges(s.worktree)})` : '-'] : []),
             // Session-controlled text is escaped and bounded (a 1 MB argument must not flood the table); beside
             // a state card, paths and arguments give way first: the program's name always shows.
             shortCommand(s.command, cards ? COMMAND_WITH_CARD_CHARS : FIELD_MAX_CHARS),

@@ -1,6 +1,7 @@
 // cw status SESSION [--json]
 import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
+import { worktreeChanges } from './worktree.js';
 import { describeState, formatAge, printJson, withDaemon } from '../run.js';
 
 export function register(program: Command): void {
@@ -28,6 +29,7 @@ export function register(program: Command): void {
           ['name', s.name === null ? '-' : safeLine(s.name)],
           ['command', safeLine(s.command.join(' '))],
           ['cwd', safeLine(s.cwd)],
+          ...(s.worktree ? ([['worktree', `${safeLine(s.worktree.path)}${s.worktree.exists ? '' : ' (missing)'}`], ['branch', `${safeLine(s.worktree.branch)} from ${safeLine(s.worktree.base)}: ${worktreeChanges(s.worktree)}`]] as [string, string][]) : []),
           ['state', describeState(s)],
           ['activity', activity],
           ['agent', safeLine(s.agent)],

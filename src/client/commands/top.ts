@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ClientError } from '../../channel/errors.js';
 import { redactUrl } from '../../common/redact.js';
 import { daemonTarget } from '../run.js';
-import { runCockpit, type CockpitMachine } from '../cockpit/cockpit.js';
+import type { CockpitMachine } from '../cockpit/cockpit.js';
 
 export function register(program: Command): void {
   program
@@ -32,6 +32,8 @@ export function register(program: Command): void {
           cliEnv: t.remote.token ? { CODEWIRE_TOKEN: t.remote.token } : {},
         });
       }
+      // A bundle of its own (scripts/build.mjs COLD): no other command pays for loading the cockpit.
+      const { runCockpit } = await import('../cockpit/cockpit.js');
       process.exitCode = await runCockpit(machines);
     });
 }

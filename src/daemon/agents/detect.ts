@@ -3,6 +3,7 @@
 // `bash -lc '…'`, …) until it reaches the program that owns the terminal, then names it. The names
 // themselves live in each agent's module (agents/*.ts).
 
+import { shellWords as splitWords } from '../../common/shell-words.js';
 import { AGENTS, AGENT_KINDS } from './index.js';
 import type { AgentKind } from './types.js';
 
@@ -270,37 +271,9 @@ export function splitShellCommands(script: string): string[] {
   return out;
 }
 
-/** Minimal POSIX word splitting: quotes and backslashes, no expansion. */
+/** Lenient: a shell string cw did not write may end inside a quote; the rest is then one word. */
 export function shellWords(command: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < command.length; i++) {
-    const ch = command[i]!;
-    if (quote) {
-      if (ch === quote) quote = null;
-      else if (ch === '\\' && quote === '"' && i + 1 < command.length) cur += command[++i]!;
-      else cur += ch;
-      continue;
-    }
-    if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (ch === '\\' && i + 1 < command.length) {
-      cur += command[++i]!;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(cur);
-  return words;
+  return splitWords(command, { strict: false });
 }
 
 /** `env [-i] [-u NAME] [-C DIR] [K=V]… cmd`; `env -S 'cmd args'` splits its string. */

@@ -30,6 +30,11 @@ export const ACCESS = {
   rm: 'anyone',
   screen: 'anyone',
   'last-message': 'anyone',
+  rename: 'anyone',
+  // worktrees
+  'worktree-ls': 'anyone',
+  'worktree-prune': 'anyone',
+  'worktree-rm': 'anyone',
   // input and output
   send: 'anyone',
   wait: 'anyone',
@@ -56,6 +61,13 @@ export const ACCESS = {
   stop: 'anyone',
   'daemon-restart': 'anyone',
   ui: 'anyone',
+  // scheduled prompts: a run launches or types as `launch` and `send` do
+  'task-add': 'anyone',
+  'task-ls': 'anyone',
+  'task-rm': 'anyone',
+  'task-run': 'anyone',
+  'task-runs': 'anyone',
+  'notify-test': 'anyone',
 } as const satisfies { readonly [O in Op]: Access };
 
 /** Everything the rules can grant; each op sees the part its rule allows (Grants). Each call decides afresh. */

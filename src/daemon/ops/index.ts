@@ -9,6 +9,9 @@ import { ioOps } from './io.js';
 import { streamOps } from './streams.js';
 import { messagingOps } from './messaging.js';
 import { adminOps } from './admin.js';
+import { taskOps } from './tasks.js';
+import { notifyOps } from './notify.js';
+import { worktreeOps } from './worktrees.js';
 import type { DaemonContext, Handler } from './types.js';
 
 export type { DaemonContext } from './types.js';
@@ -21,6 +24,9 @@ export function createHandler(ctx: DaemonContext) {
     ...streamOps(ctx),
     ...messagingOps(ctx),
     ...adminOps(ctx),
+    ...taskOps(ctx),
+    ...notifyOps(ctx),
+    ...worktreeOps(ctx),
   };
 
   return async (conn: Connection, req: Request): Promise<unknown> => {

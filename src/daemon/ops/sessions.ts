@@ -11,8 +11,9 @@ import { normalizeLine } from '../agents/screen.js';
 import type { Reply } from '../agents/types.js';
 import { view } from '../mailbox.js';
 import type { DaemonContext, Family } from './types.js';
+import { launchInWorktree, withWorktrees, worktreesKept } from './worktrees.js';
 
-export type SessionOp = 'list' | 'launch' | 'restart' | 'status' | 'kill' | 'rm' | 'screen' | 'last-message';
+export type SessionOp = 'list' | 'launch' | 'restart' | 'status' | 'kill' | 'rm' | 'screen' | 'last-message' | 'rename';
 
 const ORDER = { running: 0, exited: 1, killed: 1, lost: 1 } as const;
 
@@ -44,7 +45,7 @@ export function sessionOps(ctx: DaemonContext): Family<SessionOp> {
   };
 
   return {
-    list: (_c, raw) => {
+    list: async (_c, raw) => {
       const a = parseArgs(OpArgs.list, 'list', raw);
       let list = registry.list();
       if (a.status === 'running') list = list.filter((s) => s.row.state === 'running');
@@ -53,22 +54,24 @@ export function sessionOps(ctx: DaemonContext): Family<SessionOp> {
       const now = Date.now();
       let infos = sortSessions(list).map((s) => s.info(now));
       if (a.activity) infos = infos.filter((i) => i.activity === a.activity);
-      return { sessions: withCounts(infos) };
+      return { sessions: await withWorktrees(ctx, withCounts(infos)) };
     },
 
     launch: async (_c, raw) => {
       const a = parseArgs(OpArgs.launch, 'launch', raw);
-      const s = registry.launch(a);
-      if (a.prompt === undefined) return { session: s.info() };
+      const s = a.worktree ? await launchInWorktree(ctx, { ...a, worktree: a.worktree }) : registry.launch(a);
+      // A worktree's branch and base go back with it (`cw launch --worktree` says where it runs).
+      const info = async (): Promise<SessionInfo> => (a.worktree ? (await withWorktrees(ctx, [s.info()]))[0]! : s.info());
+      if (a.prompt === undefined) return { session: await info() };
       const prompt = a.prompt;
       // --wait-ready returns at the first of: typed in, failed, or held by a dialog that needs a person.
       const outcome = await new Promise<PromptOutcome>((resolve) => {
         void holdPrompt(registry, s, prompt, a.promptTimeoutMs, (why) => resolve({ state: 'held', why })).then(resolve);
         if (!a.waitReady) resolve({ state: 'held', why: 'pending' });
       });
-      if (!a.waitReady) return { session: s.info(), prompt: 'pending' };
+      if (!a.waitReady) return { session: await info(), prompt: 'pending' };
       if (outcome.state === 'failed') throw new CwError(ErrorCode.NOT_RUNNING, `session ${s.id}: the prompt was not typed: ${outcome.why}`, `see \`cw screen ${s.id}\``);
-      return { session: s.info(), prompt: outcome.state, ...(outcome.state === 'held' ? { held: outcome.why } : {}) };
+      return { session: await info(), prompt: outcome.state, ...(outcome.state === 'held' ? { held: outcome.why } : {}) };
     },
 
     // A new session like the old one (revive.ts); --force ends a running one first, as `cw kill` would.
@@ -82,11 +85,18 @@ export function sessionOps(ctx: DaemonContext): Family<SessionOp> {
       return registry.revive.restart(s, 'manual');
     },
 
-    status: (_c, raw) => {
+    rename: (_c, raw) => {
+      const a = parseArgs(OpArgs.rename, 'rename', raw);
+      const s = registry.resolve(a.session);
+      const previous = registry.rename(s, a.name);
+      return { session: withCounts([s.info()])[0]!, previous };
+    },
+
+    status: async (_c, raw) => {
       const a = parseArgs(OpArgs.status, 'status', raw);
       const s = registry.resolve(a.session);
       const work = mailbox.work({ kind: 'session', session: s });
-      return { session: withCounts([s.info()])[0]!, logError: s.logError, owes: work.owes.map(view), waitsOn: work.waitsOn.map(view) };
+      return { session: (await withWorktrees(ctx, withCounts([s.info()])))[0]!, logError: s.logError, owes: work.owes.map(view), waitsOn: work.waitsOn.map(view) };
     },
 
     'last-message': async (_c, raw) => {
@@ -103,7 +113,7 @@ export function sessionOps(ctx: DaemonContext): Family<SessionOp> {
       const screen = s.screen;
       if (screen) {
         const snap = await screen.snapshot();
-        const text = a.ansi ? await screen.serialize(0) : screenText(snap.lines);
+        const text = a.scrollback !== undefined ? (await screen.lines(a.scrollback)).join('\n') : a.ansi ? await screen.serialize(0) : screenText(snap.lines);
         const r: ScreenResult = { session: s.id, cols: snap.cols, rows: snap.rows, cursor: snap.cursor, text };
         return r;
       }
@@ -136,7 +146,9 @@ export function sessionOps(ctx: DaemonContext): Family<SessionOp> {
       if (a.exited) for (const s of registry.list()) if (!s.running) targets.add(s);
       for (const s of targets) requireNotRunning(s);
       for (const s of targets) registry.remove(s);
-      return { removed: [...targets].map((s) => s.id) };
+      const removed = [...targets].map((s) => s.id);
+      const kept = worktreesKept(ctx, removed);
+      return { removed, ...(kept?.length ? { worktreesKept: kept } : {}) };
     },
   };
 }

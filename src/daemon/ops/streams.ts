@@ -37,7 +37,7 @@ export function streamOps(ctx: DaemonContext): Family<StreamOp> {
         s = newest;
       }
       requireRunning(s, 'attach');
-      const stream = new AttachStream(conn, req.id, s, a.cols, a.rows, a.readOnly);
+      const stream = new AttachStream(conn, req.id, s, a.cols, a.rows, a.readOnly, a.sizePolicy);
       conn.reply(req.id, { session: s.info() } satisfies OpResults['attach']);
       await stream.start(a.history);
       return REPLIED;

@@ -1,16 +1,22 @@
 // The shapes every op family shares: what the daemon gives the ops, one op's handler, a family's part of the table.
-import type { Op, OpResults, Request } from '../../protocol/index.js';
+import type { NotifyChannelResult, Op, OpResults, Request } from '../../protocol/index.js';
 import type { Paths } from '../../common/paths.js';
 import type { Connection, REPLIED } from '../connection.js';
 import type { Mailbox } from '../mailbox.js';
 import type { Registry } from '../registry.js';
+import type { Tasks } from '../task-service.js';
+import type { Store } from '../store.js';
 import type { WsServer } from '../ws-server.js';
 import type { Who } from './auth.js';
 
 export interface DaemonContext {
   registry: Registry;
   mailbox: Mailbox;
+  /** Scheduled prompts, `cw task` (task-service.ts). */
+  tasks: Tasks;
   paths: Paths;
+  /** The database, for records the registry does not hold (session worktrees). */
+  store: Store;
   /** Graceful stop, after the reply to `stop` has been flushed. */
   stop(): void;
   /**
@@ -18,6 +24,8 @@ export interface DaemonContext {
    * called once the reply has left.
    */
   restart(): Promise<{ sessions: number; toVersion: string; go(): void }>;
+  /** Notifications ([notify] in config.toml): `cw notify test` sends one through every channel (notifier.ts). */
+  notifier?: { test(): Promise<NotifyChannelResult[]> };
   /** The WebSocket listener (started on loopback when none is configured), for the dashboard. */
   ensureListener(): Promise<{ server: WsServer; url: string }>;
 }
