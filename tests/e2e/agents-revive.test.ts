@@ -60,4 +60,30 @@ describe('Claude Code, revived after a reboot', () => {
     await waitFor(async () => (await suite.h.cw(['last-message', 'rv'])).stdout === 'second turn\n', 'the second reply', 60_000, 250);
     await suite.h.ok(['kill', 'rv']);
   });
+
+  it('a running Claude Code outlives `cw daemon restart`: same process, idle again, its hooks still reach cw, the next turn answered', { timeout: 240_000 }, async () => {
+    const spec = await suite.kit.spec({ name: 'handover', trusted: true });
+    const r = await cwLaunch(suite.h, 'ho', spec, ['--prompt', 'reply with: papaya 77']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await suite.h.cw(['wait', 'ho', '--until', 'idle', '--timeout', '90'])).code).toBe(0);
+    const before = await status('ho');
+    const daemon = suite.h.daemonPid();
+
+    const restartedAt = new Date().toISOString();
+    const out = await suite.h.cw(['daemon', 'restart', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ restarted: true, pid: daemon });
+    // The same program in the same terminal, its screen carried over, idle again (never typed into meanwhile).
+    const after = await until('ho', (x: SessionInfo) => x.activity === 'idle', 'the agent idle after the restart', 60_000);
+    expect(after).toMatchObject({ state: 'running', pid: before.pid, conversationId: before.conversationId });
+    expect(await suite.h.ok(['screen', 'ho'])).toMatch(/papaya 77/);
+
+    // The next turn: typed by the new daemon, answered, and the agent's Stop hook reaches the new daemon.
+    await suite.h.ok(['send', 'ho', 'reply with: after the restart']);
+    expect((await suite.h.cw(['wait', 'ho', '--until', 'idle', '--timeout', '90'])).code).toBe(0);
+    await waitFor(async () => (await suite.h.cw(['last-message', 'ho'])).stdout === 'after the restart\n', 'the reply after the restart', 60_000, 250);
+    const hooks = (await events('ho')).filter((e) => e.type === 'agent.hook' && e.at > restartedAt);
+    expect(hooks.length, 'hooks after the restart').toBeGreaterThan(0);
+    await suite.h.ok(['kill', 'ho']);
+  });
 });
