@@ -309,6 +309,12 @@ export const RESTART_GIVE_UP_FAILURES = 5;
  * reports the size as a lower bound (a node_modules can hold a million; counting stops at about a second's work).
  */
 export const GIT_QUERY_TIMEOUT_MS = 10_000;
+/**
+ * How long a worktree's state (dirty, unmerged, ahead) shown by list and status is reused, in ms: the cockpit asks
+ * for the list up to 4 times a second and each read is two git processes per worktree; a state a second old is
+ * fresh enough to look at (status of one session, cw rm --worktree and cw worktree ls always read afresh).
+ */
+export const WORKTREE_STATE_TTL_MS = 1_000;
 export const GIT_WRITE_TIMEOUT_MS = 120_000;
 export const WORKTREE_DU_MAX_ENTRIES = 200_000;
 

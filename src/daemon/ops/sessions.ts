@@ -61,7 +61,7 @@ export function sessionOps(ctx: DaemonContext): Family<SessionOp> {
       const a = parseArgs(OpArgs.launch, 'launch', raw);
       const s = a.worktree ? await launchInWorktree(ctx, { ...a, worktree: a.worktree }) : registry.launch(a);
       // A worktree's branch and base go back with it (`cw launch --worktree` says where it runs).
-      const info = async (): Promise<SessionInfo> => (a.worktree ? (await withWorktrees(ctx, [s.info()]))[0]! : s.info());
+      const info = async (): Promise<SessionInfo> => (a.worktree ? (await withWorktrees(ctx, [s.info()], { fresh: true }))[0]! : s.info());
       if (a.prompt === undefined) return { session: await info() };
       const prompt = a.prompt;
       // --wait-ready returns at the first of: typed in, failed, or held by a dialog that needs a person.
@@ -96,7 +96,7 @@ export function sessionOps(ctx: DaemonContext): Family<SessionOp> {
       const a = parseArgs(OpArgs.status, 'status', raw);
       const s = registry.resolve(a.session);
       const work = mailbox.work({ kind: 'session', session: s });
-      return { session: (await withWorktrees(ctx, withCounts([s.info()])))[0]!, logError: s.logError, owes: work.owes.map(view), waitsOn: work.waitsOn.map(view) };
+      return { session: (await withWorktrees(ctx, withCounts([s.info()]), { fresh: true }))[0]!, logError: s.logError, owes: work.owes.map(view), waitsOn: work.waitsOn.map(view) };
     },
 
     'last-message': async (_c, raw) => {

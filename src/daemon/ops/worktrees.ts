@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { ErrorCode, OpArgs, parseArgs, type OpResults, type SessionInfo, type WorktreeEntry, type WorktreeInfo } from '../../protocol/index.js';
 import { loadDaemonConfig } from '../../common/config.js';
 import { CwError, invalid } from '../errors.js';
+import { WORKTREE_STATE_TTL_MS } from '../limits.js';
 import type { Session } from '../session.js';
 import type { LaunchArgs } from '../launch.js';
 import type { WorktreeRow } from '../store.js';
@@ -74,14 +75,33 @@ async function infoOf(r: { repo: string; path: string; branch: string; base: str
   return { path: r.path, branch: r.branch, base: r.base, dirty: st.dirty, unmerged: st.unmerged, ahead: st.ahead, modified: st.modified, untracked: st.untracked, exists: st.exists };
 }
 
-/** list/status: each session's worktree and its state (one git status and rev-list per worktree). */
-export async function withWorktrees(ctx: DaemonContext, infos: SessionInfo[]): Promise<SessionInfo[]> {
+/**
+ * A worktree's state as list/status show it, read at most once per WORKTREE_STATE_TTL_MS per worktree: the cockpit
+ * and the dashboard ask for the list several times a second, and each read is two git processes per worktree.
+ * Concurrent asks share one read.
+ */
+const stateCache = new Map<string, { at: number; info: Promise<WorktreeInfo> }>();
+function cachedInfoOf(r: Parameters<typeof infoOf>[0]): Promise<WorktreeInfo> {
+  const now = Date.now();
+  const hit = stateCache.get(r.path);
+  if (hit && now - hit.at < WORKTREE_STATE_TTL_MS) return hit.info;
+  const info = infoOf(r);
+  stateCache.set(r.path, { at: now, info });
+  info.catch(() => stateCache.delete(r.path));
+  return info;
+}
+
+/**
+ * list/status: each session's worktree and its state (git status and rev-list per worktree). `list` reuses a state
+ * read within WORKTREE_STATE_TTL_MS; `status` of one session (`fresh`) always reads it.
+ */
+export async function withWorktrees(ctx: DaemonContext, infos: SessionInfo[], { fresh = false }: { fresh?: boolean } = {}): Promise<SessionInfo[]> {
   const rows = ctx.store.worktrees();
   if (!rows.length) return infos;
   return Promise.all(
     infos.map(async (i) => {
       const r = recordFor(rows, i);
-      return r ? { ...i, worktree: await infoOf(r) } : i;
+      return r ? { ...i, worktree: await (fresh ? infoOf(r) : cachedInfoOf(r)) } : i;
     }),
   );
 }
