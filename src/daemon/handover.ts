@@ -30,6 +30,7 @@ import type { Logger } from './log.js';
 import { handoverAddon } from './native.js';
 import type { DetachedPty } from './pty.js';
 import type { Session } from './session.js';
+import { holdTyping, whenTypingDone } from './input.js';
 
 /** The state file's format; the new code's check says which formats it accepts. */
 export const HANDOVER_FORMAT = 1;
@@ -166,6 +167,9 @@ async function checkInstalled(paths: Paths): Promise<{ version: string }> {
 async function settle(running: () => Session[]): Promise<void> {
   const exiting = (): Session[] => running().filter((s) => s.exiting);
   const deadline = Date.now() + HANDOVER_SETTLE_MS;
+  // A paste waiting for its Enter (an agent's submit pause) is let finish: cut by the exec, the text would sit
+  // unsent in the agent's prompt.
+  await withTimeout(whenTypingDone(), HANDOVER_SETTLE_MS, 'typing under way');
   while (exiting().length && Date.now() < deadline) {
     await Promise.race([Promise.all(exiting().map((s) => s.whenEnded())), new Promise((r) => setTimeout(r, 100).unref())]);
   }
@@ -192,10 +196,18 @@ export async function prepareHandover(d: HandoverDeps): Promise<PreparedHandover
   const { addon, why } = handoverAddon();
   if (!addon) throw new CwError(ErrorCode.INTERNAL, `cannot keep sessions across a restart: ${why}`, 'rebuild cw with a C compiler (`npm run build`), or use `cw stop`, which ends every session');
   const installed = await checkInstalled(d.paths);
-  await settle(d.running);
+  // From here no new typing starts (it waits, and goes on here if the hand-over is abandoned).
+  const releaseTyping = holdTyping();
+  try {
+    await settle(d.running);
+  } catch (err) {
+    releaseTyping();
+    throw err;
+  }
   const detached = new Map<Session, DetachedPty>();
   let quiesced = false;
   const undo = (): void => {
+    releaseTyping();
     for (const s of detached.keys()) s.reattachPty();
     detached.clear();
     if (quiesced) d.resumeAfterFailure();

@@ -15,8 +15,40 @@ export interface TypeRequest {
   keys?: Uint8Array;
 }
 
+/** Typings under way (a paste waiting for its Enter): `cw daemon restart` lets them finish first (handover.ts). */
+let typing = 0;
+const typingDone: (() => void)[] = [];
+
+/** Resolves once no typing is under way (at once when none is). */
+export function whenTypingDone(): Promise<void> {
+  return typing === 0 ? Promise.resolve() : new Promise((r) => typingDone.push(r));
+}
+
+/** While set, new typing waits (a hand-over is under way: typing cut by the exec would be half done). */
+let held: (() => void)[] | null = null;
+
+/** Holds new typing until the returned release is called (or forever, when the process is replaced first). */
+export function holdTyping(): () => void {
+  held ??= [];
+  return () => {
+    const waiting = held ?? [];
+    held = null;
+    for (const r of waiting) r();
+  };
+}
+
 /** Writes text, Enter and keys into a running session; resolves with the bytes written once all are out. */
 export async function typeInto(session: Session, req: TypeRequest): Promise<{ bytes: number; pasted: boolean }> {
+  while (held) await new Promise<void>((r) => held!.push(r));
+  typing++;
+  try {
+    return await typeNow(session, req);
+  } finally {
+    if (--typing === 0) for (const r of typingDone.splice(0)) r();
+  }
+}
+
+async function typeNow(session: Session, req: TypeRequest): Promise<{ bytes: number; pasted: boolean }> {
   session.activity?.noteInput();
   const profile = agentProfile(session.row.agent);
   const text = req.text && req.text.length > 0 ? Buffer.from(req.text) : null;

@@ -84,8 +84,9 @@ export const KILL_GRACE_MS = 2000;
  * `cw daemon restart` (handover.ts). CHECK: the installed code is first run as `cw daemon --check-handover`, which
  * loads it, its addon and the database and answers; it must do so within this time (a cold start of the daemon
  * bundle is ~0.3 s here; generous for a loaded machine), else the restart is refused and nothing changes.
- * SETTLE: sessions whose program is exiting (draining its last output) are waited for up to this long before the
- * hand-over, so their exit status is recorded by the daemon that reaped them; a longer drain refuses the restart.
+ * SETTLE: typing under way (a paste waiting for its Enter) and sessions whose program is exiting (draining its
+ * last output) are waited for up to this long before the hand-over, so no paste is left without its Enter and each
+ * exit status is recorded by the daemon that reaped it; longer refuses the restart.
  * SCREENS: the screen worker must capture every screen within this time (a few ms each).
  */
 export const HANDOVER_CHECK_TIMEOUT_MS = 15_000;

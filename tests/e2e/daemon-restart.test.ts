@@ -191,6 +191,28 @@ describe('cw daemon restart', () => {
   );
 
   it(
+    'a cw send racing the restart is typed whole (text and Enter) or not at all, never left unsent in the prompt',
+    async () => {
+      const h = (home = makeHome());
+      await h.ok(['launch', '--name', 'agent', '--agent', 'claude', '--no-hooks', '--', process.execPath, FAKE_CLAUDE]);
+      await waitFor(async () => (await h.json<{ activity: string }>(['status', 'agent'])).activity === 'idle', 'the agent to be idle');
+      const [sent, restarted] = await Promise.all([h.cw(['send', 'agent', 'racing prompt']), h.cw(['daemon', 'restart'])]);
+      expect(restarted.code, restarted.stderr).toBe(0);
+      await waitFor(async () => (await h.json<{ activity: string }>(['status', 'agent'])).activity === 'idle', 'the agent idle after the restart');
+      const screen = (await h.cw(['screen', 'agent'])).stdout;
+      if (sent.code === 0) {
+        // Typed before the hand-over: submitted, so the agent answers it.
+        await waitFor(async () => (await h.cw(['screen', 'agent'])).stdout.includes('Reply to: racing prompt'), 'the reply to the raced prompt');
+      } else {
+        // Cut by the hand-over before anything was typed: the prompt box is empty, the client said so.
+        expect(sent.stderr).toMatch(/daemon closed the connection|connection/);
+        expect(screen).not.toContain('racing prompt');
+      }
+    },
+    60_000,
+  );
+
+  it(
     'refuses when the installed code cannot take over, and nothing changes',
     async () => {
       const h = (home = makeHome());
