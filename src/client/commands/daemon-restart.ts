@@ -60,7 +60,7 @@ export function register(daemon: Command): void {
             if (err instanceof ClientError && err.message === 'no daemon is running') {
               throw new ClientError(
                 `the new daemon (cw ${r.toVersion}) stopped while taking over: the sessions it held are lost`,
-                'see daemon.log (`cw logs` cannot help here); `cw list` shows what was lost and `cw restart SESSION` relaunches one',
+                'daemon.log in the cw home says why; `cw list` shows what was lost and `cw restart SESSION` starts one again',
               );
             }
             hello = null; // still starting: the socket is there, the hello not yet
