@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import pty from 'node-pty';
 import xh from '@xterm/headless';
-import { alive, CW, exitOf, makeHome, ROOT, waitFor, type Home } from '../support/harness.js';
+import { spawn } from 'node:child_process';
+import { alive, CW, exitOf, freePort, makeHome, ROOT, waitFor, type Home } from '../support/harness.js';
 
 const FAKE_CLAUDE = join(ROOT, 'tests/fixtures/agents/fake-claude.mjs');
 
@@ -210,6 +211,45 @@ describe('cw daemon restart', () => {
       }
     },
     60_000,
+  );
+
+  it(
+    'remote clients over WebSocket follow the restart: logs -f goes on from the byte where it stopped, wait still returns',
+    async () => {
+      const port = await freePort();
+      const h = (home = makeHome());
+      writeFileSync(join(h.dir, 'config.toml'), `[daemon]\nlisten = "127.0.0.1:${port}"\n`);
+      await h.ok(['start']);
+      await waitFor(() => readFileSync(join(h.dir, 'daemon.log'), 'utf8').includes('listening for remote clients'), 'the WebSocket listener');
+      const token = (await h.ok(['token'])).trim();
+      const stop = join(h.dir, 'stop-writer');
+      await h.ok(['launch', '--name', 'writer', ...writer(stop)]);
+      await h.ok(['launch', '--name', 'sh', ...SHELL]);
+      // The clients run with another home (no daemon of their own) and reach this one over the network only.
+      const client = makeHome();
+      try {
+        const remoteEnv = { CODEWIRE_SERVER: `ws://127.0.0.1:${port}`, CODEWIRE_TOKEN: token };
+        const spawnRemote = (args: string[]) => spawn(process.execPath, [CW, ...args], { env: { ...client.env, ...remoteEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const follower = spawnRemote(['logs', '-f', '--raw', 'writer']);
+        let followed = '';
+        let said = '';
+        follower.stdout!.on('data', (d: Buffer) => (followed += d.toString('latin1')));
+        follower.stderr!.on('data', (d: Buffer) => (said += d.toString()));
+        const waiter = spawnRemote(['wait', 'sh', '--until', 'exit']);
+        await waitFor(() => followed.includes('line 1000'), 'the remote follower to see the writer');
+
+        expect((await h.cw(['daemon', 'restart'])).code).toBe(0);
+        await waitFor(() => said.includes('[cw] daemon restarted'), 'the remote follower to reconnect', 30_000);
+        await h.ok(['send', 'sh', 'exit 4']);
+        expect(await exitOf(waiter, 30_000)).toBe(0); // asked again of the new daemon, which saw the exit
+        writeFileSync(stop, '');
+        expect(await exitOf(follower, 30_000)).toBe(0);
+        expect(checkNumbered(followed)).toBe(checkNumbered((await h.cw(['logs', '--raw', 'writer'])).stdout));
+      } finally {
+        await client.cleanup();
+      }
+    },
+    90_000,
   );
 
   it(
