@@ -123,6 +123,9 @@ describe('cw daemon restart', () => {
       const waiter = h.spawn(['wait', 'later', '--until', 'exit', '--json']);
       let waited = '';
       waiter.stdout!.on('data', (d: Buffer) => (waited += d.toString()));
+      const eventFollower = h.spawn(['events', '-f', '--json', 'later']);
+      let eventLines = '';
+      eventFollower.stdout!.on('data', (d: Buffer) => (eventLines += d.toString()));
 
       const r = await h.json<{ restarted: boolean; pid: number; sessions: number; startedAt: string }>(['daemon', 'restart']);
       expect(r).toMatchObject({ restarted: true, pid: daemonPid, sessions: 20 });
@@ -158,6 +161,12 @@ describe('cw daemon restart', () => {
       expect(await status(h, 'later')).toMatchObject({ state: 'exited', exitCode: 7 });
       expect(await exitOf(waiter)).toBe(0);
       expect(waited).toContain('"reached": true');
+      // `cw events -f` followed across the restart: later's end arrives once, after the events from before.
+      await waitFor(() => eventLines.includes('"session.ended"'), 'the event follower to see later end');
+      const evs = eventLines.trim().split('\n').map((l) => JSON.parse(l) as { id: number; type: string });
+      expect(new Set(evs.map((e) => e.id)).size).toBe(evs.length);
+      expect(evs.filter((e) => e.type === 'session.ended')).toHaveLength(1);
+      eventFollower.kill();
 
       // The writer never stopped: its log holds every line once, in order, and so does the follower's copy.
       writeFileSync(stop, '');

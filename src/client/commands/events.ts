@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { safeLine } from '../../common/terminal-text.js';
 import type { EventRecord, StreamEventOf } from '../../protocol/index.js';
 import { ClientError } from '../../channel/errors.js';
-import { parseIntOption, withDaemon } from '../run.js';
+import { parseIntOption, say, withDaemon } from '../run.js';
+import { connectionLost, reconnect } from '../reconnect.js';
 
 /** One human line per event. Reasons, commands and data come from sessions, hooks and peers: escaped and bounded. */
 export function formatEvent(e: EventRecord): string {
@@ -38,22 +39,43 @@ export function register(program: Command): void {
     .option('--since <id>', 'every event after this event id (resume where you left off)', parseIntOption('--since'))
     .option('--json', 'JSON lines: one event object per line')
     .action(async (refs: string[], o: { follow?: boolean; tail?: number; since?: number; json?: boolean }) => {
-      await withDaemon(async (ch) => {
-        let resolveEnd!: (ev: Extract<StreamEventOf, { type: 'end' }>) => void;
-        const end = new Promise<Extract<StreamEventOf, { type: 'end' }>>((r) => (resolveEnd = r));
-        await ch.openStream(
-          'events',
-          { sessions: refs, follow: !!o.follow, ...(o.tail !== undefined ? { tail: o.tail } : {}), ...(o.since !== undefined ? { since: o.since } : {}) },
-          {
-            output: () => {},
-            event: (ev) => {
-              if (ev.type === 'event') process.stdout.write(o.json ? `${JSON.stringify(ev.event)}\n` : `${formatEvent(ev.event)}\n`);
-              else if (ev.type === 'end') resolveEnd(ev);
+      await withDaemon(async (first) => {
+        let ch = first;
+        /** The id of the last event printed: a follower that lost its daemon (`cw daemon restart`) resumes after it. */
+        let lastId = 0;
+        const follow = async (since: number | undefined): Promise<Extract<StreamEventOf, { type: 'end' }>> => {
+          let resolveEnd!: (ev: Extract<StreamEventOf, { type: 'end' }>) => void;
+          const end = new Promise<Extract<StreamEventOf, { type: 'end' }>>((r) => (resolveEnd = r));
+          await ch.openStream(
+            'events',
+            { sessions: refs, follow: !!o.follow, ...(since === undefined && o.tail !== undefined ? { tail: o.tail } : {}), ...(since !== undefined ? { since } : {}) },
+            {
+              output: () => {},
+              event: (ev) => {
+                if (ev.type === 'event') {
+                  if (ev.event.id) lastId = Math.max(lastId, ev.event.id);
+                  process.stdout.write(o.json ? `${JSON.stringify(ev.event)}\n` : `${formatEvent(ev.event)}\n`);
+                } else if (ev.type === 'end') resolveEnd(ev);
+              },
             },
-          },
-        );
-        const e = await end;
-        if (e.reason !== 'eof' && e.reason !== 'detached') throw new ClientError(`event stream ended: ${e.message}`);
+          );
+          return end;
+        };
+        try {
+          let e = await follow(o.since);
+          while (o.follow && connectionLost(e, ch)) {
+            const next = await reconnect();
+            if (!next) break;
+            if (ch !== first) ch.end();
+            ch = next;
+            const daemon = await next.hello;
+            say(`[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}); following events again`);
+            e = await follow(lastId || o.since);
+          }
+          if (e.reason !== 'eof' && e.reason !== 'detached') throw new ClientError(`event stream ended: ${e.message}`);
+        } finally {
+          if (ch !== first) ch.end();
+        }
       });
     });
 }
