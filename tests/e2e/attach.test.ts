@@ -1,11 +1,8 @@
 // `cw attach` through a real pty: node-pty plays the user's terminal, @xterm/headless shows what the user sees.
 // Black box: only the built dist/cw.js, a daemon in a temporary CODEWIRE_HOME, and no fixed sleeps.
 import { afterEach, describe, expect, it } from 'vitest';
-import pty from 'node-pty';
-import xh from '@xterm/headless';
 import { CW, makeHome, waitFor, type Home } from '../support/harness.js';
-
-type Term = InstanceType<typeof xh.Terminal>;
+import { attachTerminal, disposeTerminals, exitWithin, userTerminal } from '../support/user-terminal.js';
 
 interface SessionStatus {
   id: number;
@@ -16,42 +13,15 @@ interface SessionStatus {
   clients: number;
 }
 
-/** One user terminal running `cw attach`. */
-interface Attached {
-  readonly proc: pty.IPty;
-  readonly term: Term;
-  /** Everything the attach process wrote to the terminal so far (stdout and stderr share the pty). */
-  output(): string;
-  type(data: string): void;
-  /** Resizes the user's terminal: the pty (SIGWINCH to cw attach) and the screen model. */
-  resize(cols: number, rows: number): void;
-  /** The visible screen, one string per row, trailing blanks trimmed. */
-  screen(): Promise<string[]>;
-  waitScreen(check: (lines: string[]) => boolean, what: string, timeoutMs?: number): Promise<string[]>;
-  waitOutput(needle: string, timeoutMs?: number): Promise<string>;
-  /** Resolves with the attach process's exit code. */
-  exited: Promise<number>;
-  exitCode: number | null;
-}
 
 const SHELL = ['--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile'];
 /** Keeps a node program alive without output. */
 const IDLE = 'setInterval(() => {}, 1 << 30);';
 
 let home: Home | null = null;
-const attached: Attached[] = [];
 
 afterEach(async () => {
-  for (const a of attached.splice(0)) {
-    if (a.exitCode === null) {
-      try {
-        a.proc.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    a.term.dispose();
-  }
+  disposeTerminals();
   await home?.cleanup();
   home = null;
 });
@@ -61,85 +31,8 @@ function newHome(): Home {
   return home;
 }
 
-function ptyEnv(h: Home): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h.env)) if (v !== undefined) env[k] = v;
-  delete env.LINES;
-  delete env.COLUMNS;
-  env.TERM = 'xterm-256color';
-  return env;
-}
-
-/** Runs `file args` in a new pty of cols x rows, mirrored into a headless terminal. */
-function userTerminal(h: Home, file: string, args: string[], cols: number, rows: number): Attached {
-  const term = new xh.Terminal({ cols, rows, allowProposedApi: true, scrollback: 1000 });
-  const proc = pty.spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: process.cwd(), env: ptyEnv(h) });
-  let out = '';
-  const flush = (): Promise<void> => new Promise((r) => term.write('', () => r()));
-  const a: Attached = {
-    proc,
-    term,
-    exitCode: null,
-    output: () => out,
-    type: (data) => proc.write(data),
-    resize(c, r) {
-      proc.resize(c, r);
-      term.resize(c, r);
-    },
-    async screen() {
-      await flush();
-      const buf = term.buffer.active;
-      const lines: string[] = [];
-      for (let i = 0; i < term.rows; i++) lines.push((buf.getLine(buf.baseY + i)?.translateToString(true) ?? '').trimEnd());
-      return lines;
-    },
-    waitScreen(check, what, timeoutMs = 10_000) {
-      return waitFor(
-        async () => {
-          const lines = await a.screen();
-          return check(lines) ? lines : null;
-        },
-        what,
-        timeoutMs,
-      ).catch(async (err: Error) => {
-        throw new Error(`${err.message}; the screen shows:\n${(await a.screen()).join('\n')}`);
-      });
-    },
-    async waitOutput(needle, timeoutMs = 10_000) {
-      await waitFor(() => out.includes(needle), `'${needle}' in the attach output; got: ${JSON.stringify(out.slice(-600))}`, timeoutMs);
-      return out;
-    },
-    exited: new Promise<number>((res) => {
-      proc.onExit(({ exitCode }) => {
-        a.exitCode = exitCode;
-        res(exitCode);
-      });
-    }),
-  };
-  proc.onData((d) => {
-    out += d;
-    term.write(d);
-  });
-  attached.push(a);
-  return a;
-}
-
 /** `cw attach ARGS...` in a user terminal of cols x rows. */
-function attach(h: Home, args: string[], cols = 100, rows = 30): Attached {
-  return userTerminal(h, process.execPath, [CW, 'attach', ...args], cols, rows);
-}
-
-async function exitWithin(a: Attached, timeoutMs = 10_000): Promise<number> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(new Error(`cw attach did not exit; output: ${JSON.stringify(a.output().slice(-600))}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([a.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const attach = attachTerminal;
 
 async function launch(h: Home, args: string[]): Promise<number> {
   return Number((await h.ok(['launch', ...args])).trim());

@@ -2,87 +2,24 @@
 // Black box: the built dist/cw.js, a daemon in a temporary CODEWIRE_HOME, and no fixed sleeps.
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import pty from 'node-pty';
-import xh from '@xterm/headless';
 import type { SessionInfo } from '../../src/protocol/index.js';
 import { CW, ROOT, makeHome, waitFor, type Home } from '../support/harness.js';
 
-const FAKE_CLAUDE = join(ROOT, 'tests/fixtures/agents/fake-claude.mjs');
-type Term = InstanceType<typeof xh.Terminal>;
+import { disposeTerminals, userTerminal, type UserTerminal } from '../support/user-terminal.js';
 
-interface UserTerminal {
-  proc: pty.IPty;
-  term: Term;
-  exitCode: number | null;
-  exited: Promise<number>;
-  type(data: string): void;
-  screen(): Promise<string[]>;
-  waitScreen(check: (lines: string[]) => boolean, what: string, timeoutMs?: number): Promise<string[]>;
-}
+const FAKE_CLAUDE = join(ROOT, 'tests/fixtures/agents/fake-claude.mjs');
 
 let home: Home | null = null;
-const terminals: UserTerminal[] = [];
 
 afterEach(async () => {
-  for (const t of terminals.splice(0)) {
-    if (t.exitCode === null) {
-      try {
-        t.proc.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    t.term.dispose();
-  }
+  disposeTerminals();
   await home?.cleanup();
   home = null;
 });
 
-/** `cw ARGS` in a new pty of cols x rows, mirrored into a headless terminal. */
-function userTerminal(h: Home, args: string[], cols = 110, rows = 30): UserTerminal {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h.env)) if (v !== undefined) env[k] = v;
-  delete env.LINES;
-  delete env.COLUMNS;
-  env.TERM = 'xterm-256color';
-  const term = new xh.Terminal({ cols, rows, allowProposedApi: true });
-  const proc = pty.spawn(process.execPath, [CW, ...args], { name: 'xterm-256color', cols, rows, cwd: process.cwd(), env });
-  const flush = (): Promise<void> => new Promise((r) => term.write('', () => r()));
-  const t: UserTerminal = {
-    proc,
-    term,
-    exitCode: null,
-    exited: new Promise<number>((res) => {
-      proc.onExit(({ exitCode }) => {
-        t.exitCode = exitCode;
-        res(exitCode);
-      });
-    }),
-    type: (data) => proc.write(data),
-    async screen() {
-      await flush();
-      const buf = term.buffer.active;
-      const lines: string[] = [];
-      for (let i = 0; i < term.rows; i++) lines.push((buf.getLine(buf.baseY + i)?.translateToString(true) ?? '').trimEnd());
-      return lines;
-    },
-    waitScreen(check, what, timeoutMs = 15_000) {
-      return waitFor(
-        async () => {
-          const lines = await t.screen();
-          return check(lines) ? lines : null;
-        },
-        what,
-        timeoutMs,
-      ).catch(async (err: Error) => {
-        throw new Error(`${err.message}; the screen shows:\n${(await t.screen()).join('\n')}`);
-      });
-    },
-  };
-  proc.onData((d) => term.write(d));
-  terminals.push(t);
-  return t;
-}
+/** `cw ARGS` in a user terminal of cols x rows (a full-screen program: 15 s for each screen to appear). */
+const cwTerminal = (h: Home, args: string[], cols = 110, rows = 30): UserTerminal =>
+  userTerminal(h, process.execPath, [CW, ...args], cols, rows, {}, { waitMs: 15_000 });
 
 /** The screen row that shows session `name` in the list (its name column). */
 const rowOf = (lines: string[], name: string): string | undefined => lines.find((l) => new RegExp(`^\\S\\s+\\d+ ${name}\\s`).test(l));
@@ -97,7 +34,7 @@ describe('cw top', () => {
     await h.ok(['send', 'fc', 'please ask permission']);
     await waitFor(async () => (await h.json<SessionInfo>(['status', 'fc'])).activity === 'waiting_for_input', 'the permission dialog');
 
-    const t = userTerminal(h, ['top']);
+    const t = cwTerminal(h, ['top']);
     // The waiting session comes first, is selected, and its dialog is in the preview.
     let lines = await t.waitScreen((l) => !!rowOf(l, 'fc')?.includes('WAITING') && l.some((x) => x.includes('Do you want to proceed?')), 'fc waiting, with its dialog in the preview');
     expect(lines[0]).toMatch(/cw top · 2 sessions · 0 working · 1 waiting/);
@@ -136,7 +73,7 @@ describe('cw top', () => {
     const h = (home = makeHome());
     await h.ok(['launch', '--name', 'a1', '--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile']);
     await h.ok(['launch', '--name', 'b2', '--', 'sleep', '1000']);
-    const t = userTerminal(h, ['top'], 100, 24);
+    const t = cwTerminal(h, ['top'], 100, 24);
     await t.waitScreen((l) => !!rowOf(l, 'a1') && !!rowOf(l, 'b2'), 'both rows');
     t.type('s');
     await t.waitScreen((l) => l.some((x) => x.startsWith(' send a line:')), 'the send prompt');
@@ -167,7 +104,7 @@ describe('cw top', () => {
       await Promise.all(Array.from({ length: 10 }, (_, j) => h.ok(['launch', '--name', `s${i + j + 1}`, '--', 'sleep', '10000'])));
     }
     const launchMs = Date.now() - started;
-    const t = userTerminal(h, ['top'], 120, 40);
+    const t = cwTerminal(h, ['top'], 120, 40);
     const opened = Date.now();
     // A deadline that only catches a hang (or one request per session), not a measure of speed.
     const lines = await t.waitScreen((l) => l[0]!.includes(`cw top · ${N} sessions`) && !!rowOf(l, 's1'), 'the first frame with every session', 30_000);

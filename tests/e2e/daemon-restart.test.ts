@@ -4,10 +4,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import pty from 'node-pty';
-import xh from '@xterm/headless';
 import { spawn } from 'node:child_process';
 import { alive, CW, exitOf, freePort, makeHome, ROOT, waitFor, type Home } from '../support/harness.js';
+import { attachTerminal, disposeTerminals } from '../support/user-terminal.js';
 
 const FAKE_CLAUDE = join(ROOT, 'tests/fixtures/agents/fake-claude.mjs');
 
@@ -23,47 +22,12 @@ interface Row {
 const SHELL = ['--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile'];
 
 let home: Home | null = null;
-const terminals: pty.IPty[] = [];
 
 afterEach(async () => {
-  for (const t of terminals.splice(0)) {
-    try {
-      t.kill('SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  disposeTerminals();
   await home?.cleanup();
   home = null;
 });
-
-/** `cw attach SESSION` in a real pty of 100x30, mirrored into a headless terminal. */
-function attach(h: Home, session: string): { proc: pty.IPty; output: () => string; screen: () => Promise<string> } {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h.env)) if (v !== undefined) env[k] = v;
-  env.TERM = 'xterm-256color';
-  const term = new xh.Terminal({ cols: 100, rows: 30, allowProposedApi: true });
-  const proc = pty.spawn(process.execPath, [CW, 'attach', session], { name: 'xterm-256color', cols: 100, rows: 30, cwd: process.cwd(), env });
-  terminals.push(proc);
-  let out = '';
-  proc.onData((d) => {
-    out += d;
-    term.write(d);
-  });
-  return {
-    proc,
-    output: () => out,
-    screen: () =>
-      new Promise((r) =>
-        term.write('', () => {
-          const b = term.buffer.active;
-          const lines: string[] = [];
-          for (let i = 0; i < term.rows; i++) lines.push((b.getLine(b.baseY + i)?.translateToString(true) ?? '').trimEnd());
-          r(lines.join('\n'));
-        }),
-      ),
-  };
-}
 
 async function list(h: Home): Promise<Row[]> {
   return h.json<Row[]>(['list']);
@@ -112,10 +76,11 @@ describe('cw daemon restart', () => {
       expect(v1.daemon.pid).toBe(daemonPid);
 
       // A user attached to `term`, a follower of the writer's log, and a waiter on `later`.
-      const a = attach(h, 'term');
-      await waitFor(async () => (await a.screen()).includes('$'), 'the shell prompt in the attached terminal');
-      a.proc.write('echo before-$((6*7))\r');
-      await waitFor(async () => (await a.screen()).includes('before-42'), 'the attached shell to answer');
+      const a = attachTerminal(h, ['term']);
+      const shows = async (text: string): Promise<boolean> => (await a.screen()).join('\n').includes(text);
+      await waitFor(() => shows('$'), 'the shell prompt in the attached terminal');
+      a.type('echo before-$((6*7))\r');
+      await waitFor(() => shows('before-42'), 'the attached shell to answer');
       const follower = h.spawn(['logs', '-f', '--raw', 'writer']);
       let followed = '';
       follower.stdout!.on('data', (d: Buffer) => (followed += d.toString('latin1')));
@@ -144,12 +109,12 @@ describe('cw daemon restart', () => {
       // The attach said so in one line and goes on: typing reaches the same shell.
       await waitFor(() => a.output().includes('[cw] daemon restarted'), 'the attach notice');
       expect(a.output().match(/\[cw\] daemon restarted/g), a.output().slice(-3000)).toHaveLength(1);
-      a.proc.write('echo after-$((6*7))\r');
-      await waitFor(async () => (await a.screen()).includes('after-42'), 'the attached shell to answer after the restart');
+      a.type('echo after-$((6*7))\r');
+      await waitFor(() => shows('after-42'), 'the attached shell to answer after the restart');
       // Resize works on the handed-over pty: the program sees the new size.
-      a.proc.resize(90, 25);
-      a.proc.write('stty size\r');
-      await waitFor(async () => (await a.screen()).includes('25 90'), 'the new size inside the session');
+      a.resize(90, 25);
+      a.type('stty size\r');
+      await waitFor(() => shows('25 90'), 'the new size inside the session');
 
       // `cw send` reaches a session started before the restart.
       await h.ok(['send', 's3', 'echo sent-$((2+3))']);

@@ -47,7 +47,16 @@ function ptyEnv(h: Home, extra: Record<string, string>): Record<string, string> 
 }
 
 /** Runs `file args` in a new pty of cols x rows, mirrored into a headless terminal. */
-export function userTerminal(h: Home, file: string, args: string[], cols: number, rows: number, env: Record<string, string> = {}): UserTerminal {
+export function userTerminal(
+  h: Home,
+  file: string,
+  args: string[],
+  cols: number,
+  rows: number,
+  env: Record<string, string> = {},
+  /** waitMs: waitScreen's default deadline (a full-screen program under load may need more). */
+  { waitMs = 10_000 }: { waitMs?: number } = {},
+): UserTerminal {
   const term = new xh.Terminal({ cols, rows, allowProposedApi: true, scrollback: 1000 });
   const proc = pty.spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: process.cwd(), env: ptyEnv(h, env) });
   let out = '';
@@ -69,7 +78,7 @@ export function userTerminal(h: Home, file: string, args: string[], cols: number
       for (let i = 0; i < term.rows; i++) lines.push((buf.getLine(buf.baseY + i)?.translateToString(true) ?? '').trimEnd());
       return lines;
     },
-    waitScreen(check, what, timeoutMs = 10_000) {
+    waitScreen(check, what, timeoutMs = waitMs) {
       return waitFor(
         async () => {
           const lines = await t.screen();
