@@ -1,5 +1,5 @@
 // Following a daemon across `cw daemon restart` (or any brief loss of the connection): the commands that stay
-// connected (attach, watch, logs -f, wait, listen) open a new channel and carry on where they were.
+// connected (attach, watch, logs -f, events -f, wait, listen) open a new channel and carry on where they were.
 import type { Channel } from '../channel/channel.js';
 import { consumeOutput, type OutputEnd } from '../channel/output-stream.js';
 import type { Hello, OpArgsOf, SessionInfo } from '../protocol/index.js';
@@ -37,6 +37,46 @@ export function connectionLost(ev: { type: string; reason?: string }, ch: Channe
 }
 
 /**
+ * The channel a following command uses: its first (withDaemon's, which ends it), then, after each lost connection,
+ * a new one this opened (and ends when it is replaced, or on close()).
+ */
+export class Follower {
+  private _ch: Channel;
+
+  constructor(private readonly _first: Channel) {
+    this._ch = _first;
+  }
+
+  get channel(): Channel {
+    return this._ch;
+  }
+
+  /** Whether a stream of the current channel ended because its connection went away (see connectionLost). */
+  lost(ev: { type: string; reason?: string }): boolean {
+    return connectionLost(ev, this._ch);
+  }
+
+  /** Swaps in a new channel once a daemon answers: its hello; null when none answered within RECONNECT_TIMEOUT_MS. */
+  async again(): Promise<Hello | null> {
+    const next = await reconnect();
+    if (!next) return null;
+    this.close();
+    this._ch = next;
+    return next.hello;
+  }
+
+  /** Ends the channel this opened last, if any (the first is its owner's to end). */
+  close(): void {
+    if (this._ch !== this._first) this._ch.end();
+  }
+}
+
+/** The start of the line a follower says when it carries on with the new daemon. */
+export function restartedLine(daemon: Hello): string {
+  return `[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version})`;
+}
+
+/**
  * consumeOutput that follows the session across lost connections: when the stream was following and its
  * connection went away, a new channel picks up at the byte where the old one stopped (fromByte), so the output
  * goes on without a byte lost or repeated. `onResume` is told each time (with the daemon's hello).
@@ -48,28 +88,26 @@ export async function followOutput(
   onStart: (session: SessionInfo) => void,
   onResume: (daemon: Hello, sessionId: number) => void,
 ): Promise<{ session: SessionInfo; end: Promise<OutputEnd> }> {
-  let ch = first;
-  const firstRun = await consumeOutput(ch, args, sink, onStart);
+  const f = new Follower(first);
+  const firstRun = await consumeOutput(first, args, sink, onStart);
   const id = firstRun.session.id;
   const end = (async (): Promise<OutputEnd> => {
     let run = firstRun;
     try {
       for (;;) {
         const e = await run.end;
-        if (!args.follow || !connectionLost({ type: 'end', reason: e.reason }, ch)) return e;
-        const next = await reconnect();
-        if (!next) return { ...e, message: `${e.message}, and no daemon answered within ${RECONNECT_TIMEOUT_MS / 1000}s` };
-        if (ch !== first) ch.end();
-        ch = next;
-        onResume(await next.hello, id);
+        if (!args.follow || !f.lost({ type: 'end', reason: e.reason })) return e;
+        const daemon = await f.again();
+        if (!daemon) return { ...e, message: `${e.message}, and no daemon answered within ${RECONNECT_TIMEOUT_MS / 1000}s` };
+        onResume(daemon, id);
         try {
-          run = await consumeOutput(ch, { ...args, session: String(id), history: true, fromByte: e.position }, sink, () => {});
+          run = await consumeOutput(f.channel, { ...args, session: String(id), history: true, fromByte: e.position }, sink, () => {});
         } catch (err) {
           return { exit: null, reason: 'closed', message: (err as Error).message, position: e.position };
         }
       }
     } finally {
-      if (ch !== first) ch.end();
+      f.close();
     }
   })();
   return { session: firstRun.session, end };

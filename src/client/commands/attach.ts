@@ -10,7 +10,7 @@ import { codewireHome } from '../../common/paths.js';
 import { DetachDetector, type PrefixAction } from '../detach.js';
 import { ClientError, ExitCode } from '../../channel/errors.js';
 import { withDaemon } from '../run.js';
-import { connectionLost, reconnect, RECONNECT_TIMEOUT_MS } from '../reconnect.js';
+import { Follower, RECONNECT_TIMEOUT_MS, restartedLine } from '../reconnect.js';
 import { attachSettings, type AttachOptions, type AttachSettings } from '../attach/settings.js';
 import { noticeSequence, noticeText } from '../attach/notice.js';
 import { ScreenGuard } from '../attach/screen-guard.js';
@@ -67,7 +67,7 @@ type How = { kind: 'detached' } | { kind: 'exit'; info: SessionInfo } | { kind: 
 
 function attachTerminal(ref: string | undefined, settings: AttachSettings, readOnly: boolean, stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): Promise<void> {
   return withDaemon(async (first) => {
-    let ch = first;
+    const f = new Follower(first);
     let id = 0;
     let sessionId = 0;
     let sessionName = '';
@@ -90,7 +90,7 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
 
     /** Asks the daemon to redraw this terminal from its screen (a resize to the same size is a refresh). */
     const refresh = (): void => {
-      if (id) ch.request('resize', { stream: id, cols: cols(), rows: rows() }).catch(() => {});
+      if (id) f.channel.request('resize', { stream: id, cols: cols(), rows: rows() }).catch(() => {});
     };
     /** cw takes the wheel while the program has not asked for the mouse; the program's modes pass straight through. */
     const updateWheel = (): void => {
@@ -113,11 +113,11 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
       }, ATTACH_NOTICE_MS);
     };
 
-    /** Opens the attach stream on `ch` (throws when it cannot); `done` resolves with how it ended. */
+    /** Opens the attach stream on the current channel (throws when it cannot); `done` resolves with how it ended. */
     const attachOnce = async (target: string | undefined): Promise<{ done: Promise<How> }> => {
       const done = new Promise<How>((r) => (finish = r));
       unackedLocal = 0;
-      const stream = await ch.openStream(
+      const stream = await f.channel.openStream(
         'attach',
         {
           ...(target !== undefined ? { session: target } : {}),
@@ -131,10 +131,10 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
         {
           output: (bytes) => {
             // Ack once the terminal has taken the bytes, so a slow terminal slows the program (flow control).
-            const on = ch;
+            const on = f.channel;
             const sid = stream.id;
             const ack = (): void => {
-              if (on !== ch) return; // acks belong to the connection that sent the bytes
+              if (on !== f.channel) return; // acks belong to the connection that sent the bytes
               unackedLocal += bytes.length;
               if (unackedLocal >= FLOW_ACK_BYTES) {
                 on.ack(sid, unackedLocal);
@@ -162,7 +162,7 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
             else if (ev.type === 'end') {
               if (exitInfo) finish({ kind: 'exit', info: exitInfo });
               else if (ev.reason === 'detached') finish({ kind: 'detached' });
-              else if (connectionLost(ev, ch) && !detaching) finish({ kind: 'lost', message: ev.message });
+              else if (f.lost(ev) && !detaching) finish({ kind: 'lost', message: ev.message });
               else finish({ kind: 'error', message: ev.message });
             }
           },
@@ -178,7 +178,7 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
       notice = null;
       let text: string;
       try {
-        text = (await ch.request('screen', { session: String(sessionId), scrollback: SCROLLBACK_VIEW_LINES })).text;
+        text = (await f.channel.request('screen', { session: String(sessionId), scrollback: SCROLLBACK_VIEW_LINES })).text;
       } catch (err) {
         mode = 'live';
         stdout.write(noticeSequence(`[cw] no scrollback: ${(err as Error).message}`, cols(), rows()));
@@ -204,7 +204,7 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
       if (action === 'detach') {
         if (detaching) return;
         detaching = true;
-        ch.request('close', { stream: id }).catch(() => finish({ kind: 'detached' }));
+        f.channel.request('close', { stream: id }).catch(() => finish({ kind: 'detached' }));
       } else if (action === 'scroll') void enterScroll();
       else refresh();
     };
@@ -214,13 +214,13 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
         return;
       }
       const { forward, action } = detector.feed(chunk);
-      if (forward.length > 0 && !readOnly && id) ch.input(id, forward);
+      if (forward.length > 0 && !readOnly && id) f.channel.input(id, forward);
       if (action) act(action);
     };
     const onResize = (): void => {
       view?.resize(cols(), rows());
       // A read-only client sends its size too: it changes nothing, but the daemon draws its view clipped to it.
-      if (id) ch.request('resize', { stream: id, cols: cols(), rows: rows() }).catch(() => {});
+      if (id) f.channel.request('resize', { stream: id, cols: cols(), rows: rows() }).catch(() => {});
     };
     const restore = (): void => {
       if (noticeTimer) clearTimeout(noticeTimer);
@@ -252,16 +252,13 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
     while (how.kind === 'lost' && sessionId) {
       id = 0;
       if (scrolling()) leaveScroll();
-      const next = await reconnect();
-      if (!next) {
+      const daemon = await f.again();
+      if (!daemon) {
         how = { kind: 'error', message: `${how.message}, and no daemon answered within ${RECONNECT_TIMEOUT_MS / 1000}s` };
         break;
       }
-      if (ch !== first) ch.end();
-      ch = next;
-      const daemon = await next.hello;
       // One line, then the screen is restored over it (the restore starts by clearing the screen).
-      await new Promise<void>((r) => stdout.write(`\r\n[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}): attaching to session ${sessionId} again\r\n`, () => r()));
+      await new Promise<void>((r) => stdout.write(`\r\n${restartedLine(daemon)}: attaching to session ${sessionId} again\r\n`, () => r()));
       try {
         how = await (await attachOnce(String(sessionId))).done;
       } catch (err) {
@@ -269,7 +266,7 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
       }
     }
     restore();
-    if (ch !== first) ch.end();
+    f.close();
     // The user's screen and cursor come back as they were at attach, so the message below starts a clean line.
     await new Promise<void>((r) => stdout.write(entered ? TERMINAL_RESET : '\r', () => r()));
     if (how.kind === 'detached') {

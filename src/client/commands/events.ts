@@ -4,7 +4,7 @@ import { safeLine } from '../../common/terminal-text.js';
 import type { EventRecord, StreamEventOf } from '../../protocol/index.js';
 import { ClientError } from '../../channel/errors.js';
 import { parseIntOption, say, withDaemon } from '../run.js';
-import { connectionLost, reconnect } from '../reconnect.js';
+import { Follower, restartedLine } from '../reconnect.js';
 
 /** One human line per event. Reasons, commands and data come from sessions, hooks and peers: escaped and bounded. */
 export function formatEvent(e: EventRecord): string {
@@ -40,13 +40,13 @@ export function register(program: Command): void {
     .option('--json', 'JSON lines: one event object per line')
     .action(async (refs: string[], o: { follow?: boolean; tail?: number; since?: number; json?: boolean }) => {
       await withDaemon(async (first) => {
-        let ch = first;
+        const f = new Follower(first);
         /** The id of the last event printed: a follower that lost its daemon (`cw daemon restart`) resumes after it. */
         let lastId = 0;
         const follow = async (since: number | undefined): Promise<Extract<StreamEventOf, { type: 'end' }>> => {
           let resolveEnd!: (ev: Extract<StreamEventOf, { type: 'end' }>) => void;
           const end = new Promise<Extract<StreamEventOf, { type: 'end' }>>((r) => (resolveEnd = r));
-          await ch.openStream(
+          await f.channel.openStream(
             'events',
             { sessions: refs, follow: !!o.follow, ...(since === undefined && o.tail !== undefined ? { tail: o.tail } : {}), ...(since !== undefined ? { since } : {}) },
             {
@@ -63,18 +63,15 @@ export function register(program: Command): void {
         };
         try {
           let e = await follow(o.since);
-          while (o.follow && connectionLost(e, ch)) {
-            const next = await reconnect();
-            if (!next) break;
-            if (ch !== first) ch.end();
-            ch = next;
-            const daemon = await next.hello;
-            say(`[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}); following events again`);
+          while (o.follow && f.lost(e)) {
+            const daemon = await f.again();
+            if (!daemon) break;
+            say(`${restartedLine(daemon)}; following events again`);
             e = await follow(lastId || o.since);
           }
           if (e.reason !== 'eof' && e.reason !== 'detached') throw new ClientError(`event stream ended: ${e.message}`);
         } finally {
-          if (ch !== first) ch.end();
+          f.close();
         }
       });
     });

@@ -5,7 +5,7 @@ import type { StreamEventOf } from '../../protocol/messages.js';
 import { ClientError } from '../../channel/errors.js';
 import { formatMessage } from '../../common/messages-format.js';
 import { say, withDaemon } from '../run.js';
-import { connectionLost, reconnect } from '../reconnect.js';
+import { Follower, restartedLine } from '../reconnect.js';
 
 export function register(program: Command): void {
   program
@@ -26,24 +26,21 @@ export function register(program: Command): void {
           });
           return { me: result.me, end };
         };
-        let ch = first;
-        let run = await listenOn(ch);
+        const f = new Follower(first);
+        let run = await listenOn(first);
         say(`[cw] listening for messages to ${safeLine(run.me)} (Ctrl+C to stop)`);
         try {
           for (;;) {
             const e = await run.end;
             // The daemon went away (`cw daemon restart`): listen on the new one. Messages that came in between
             // are kept unread in the inbox (`cw inbox`), as every message is.
-            const next = connectionLost(e, ch) ? await reconnect() : null;
-            if (!next) throw new ClientError(`stopped listening: ${e.message}`);
-            if (ch !== first) ch.end();
-            ch = next;
-            const daemon = await next.hello;
-            run = await listenOn(ch);
-            say(`[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}); listening again (\`cw inbox\` shows what came in between)`);
+            const daemon = f.lost(e) ? await f.again() : null;
+            if (!daemon) throw new ClientError(`stopped listening: ${e.message}`);
+            run = await listenOn(f.channel);
+            say(`${restartedLine(daemon)}; listening again (\`cw inbox\` shows what came in between)`);
           }
         } finally {
-          if (ch !== first) ch.end();
+          f.close();
         }
       });
     });

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { AnsiStripper } from '../../common/ansi.js';
 import { endError } from '../../channel/output-stream.js';
-import { followOutput } from '../reconnect.js';
+import { followOutput, restartedLine } from '../reconnect.js';
 import { parseIntOption, say, withDaemon } from '../run.js';
 
 export function register(program: Command): void {
@@ -33,7 +33,7 @@ export function register(program: Command): void {
             else process.stdout.write(bytes);
           },
           (started) => (sessionId = started.id),
-          (daemon, id) => say(`[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}); following session ${id} again`),
+          (daemon, id) => say(`${restartedLine(daemon)}; following session ${id} again`),
         );
         const r = await end;
         if (stripper) {

@@ -4,7 +4,7 @@ import { safeLine } from '../../common/terminal-text.js';
 import type { SessionInfo, WaitUntil } from '../../protocol/index.js';
 import { ClientError, ExitCode } from '../../channel/errors.js';
 import { collect, describeState, printJson, say, usage, withDaemon } from '../run.js';
-import { reconnect } from '../reconnect.js';
+import { Follower, restartedLine } from '../reconnect.js';
 
 const UNTIL: readonly WaitUntil[] = ['idle', 'working', 'waiting', 'exit', 'not-working'];
 const isUntil = (s: string): s is WaitUntil => (UNTIL as readonly string[]).includes(s);
@@ -51,25 +51,22 @@ export function register(program: Command): void {
             ...(deadline !== undefined ? { timeoutMs: Math.max(0, deadline - Date.now()) } : {}),
           });
         // Across a daemon restart (or a crash) the wait is asked again of the new daemon, with what is left of the timeout.
-        let ch = first;
+        const f = new Follower(first);
         let r;
         try {
           for (;;) {
             try {
-              r = await ask(ch);
+              r = await ask(f.channel);
               break;
             } catch (err) {
-              if (ch.error === null) throw err;
-              const next = await reconnect();
-              if (!next) throw err;
-              if (ch !== first) ch.end();
-              ch = next;
-              const daemon = await next.hello;
-              say(`[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}); still waiting`);
+              if (f.channel.error === null) throw err;
+              const daemon = await f.again();
+              if (!daemon) throw err;
+              say(`${restartedLine(daemon)}; still waiting`);
             }
           }
         } finally {
-          if (ch !== first) ch.end();
+          f.close();
         }
         if (o.json) printJson(r);
         else for (const s of r.sessions) process.stdout.write(`${s.id}\t${s.name ?? '-'}\t${describeActivity(s)}\n`);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { AnsiStripper } from '../../common/ansi.js';
 import { ExitCode } from '../../channel/errors.js';
 import { endError } from '../../channel/output-stream.js';
-import { followOutput } from '../reconnect.js';
+import { followOutput, restartedLine } from '../reconnect.js';
 import { parseIntOption, say, withDaemon } from '../run.js';
 
 /** Lines of history shown before live output when --tail is not given. */
@@ -44,7 +44,7 @@ export function register(program: Command): void {
             sessionId = started.id;
             sessionName = started.name;
           },
-          (daemon, id) => say(`[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version}); following session ${id} again`),
+          (daemon, id) => say(`${restartedLine(daemon)}; following session ${id} again`),
         );
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((r) => {
