@@ -169,8 +169,14 @@ export class Registry {
       const why = (err as Error).message;
       this._log.error(`session ${h.id} could not be taken over (${why}): its program is ended and the session recorded lost`);
       hangUpGroup(h.pid, KILL_GRACE_MS);
-      this._store.markLost(new Date().toISOString(), [...this.sessions.keys()].filter((id) => id !== h.id));
-      if (s) s.row.state = 'lost';
+      if (s?.row.state === 'running') {
+        const r = s.row;
+        r.state = 'lost';
+        r.endedAt = new Date().toISOString();
+        this._persist(`end of session ${r.id}`, () =>
+          this._store.updateEnd({ id: r.id, state: 'lost', exitCode: null, signal: null, endedAt: r.endedAt, outputBytes: r.outputBytes, lastOutputAt: r.lastOutputAt }),
+        );
+      }
       this.recordEvent(h.id, 'session.ended', { state: 'lost', exitCode: null, signal: null, reason: why });
       return false;
     }

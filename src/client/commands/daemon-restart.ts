@@ -1,5 +1,6 @@
 // cw daemon restart: the installed cw becomes the daemon and every running session stays (daemon/handover.ts).
 import type { Command } from 'commander';
+import type { Channel } from '../../channel/channel.js';
 import { ClientError, ExitCode } from '../../channel/errors.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { readFileSync, statSync } from 'node:fs';
@@ -52,11 +53,12 @@ export function register(daemon: Command): void {
         const deadline = Date.now() + RESTART_TIMEOUT_MS;
         for (;;) {
           let hello;
+          let next;
           try {
-            const next = await connectLocal({ autostart: false });
+            next = await connectLocal({ autostart: false });
             hello = await next.channel.hello;
-            next.channel.end();
           } catch (err) {
+            next?.channel.end();
             if (err instanceof ClientError && err.message === 'no daemon is running') {
               throw new ClientError(
                 `the new daemon (cw ${r.toVersion}) stopped while taking over: the sessions it held are lost`,
@@ -65,8 +67,9 @@ export function register(daemon: Command): void {
             }
             hello = null; // still starting: the socket is there, the hello not yet
           }
-          if (hello && hello.startedAt !== before.startedAt) {
-            const kept = await countRunning();
+          if (!hello || hello.startedAt === before.startedAt) next?.channel.end();
+          else {
+            const kept = await countRunning(next!.channel);
             if (o.json) printJson({ restarted: true, pid: hello.pid, fromVersion: r.fromVersion, toVersion: hello.version, startedAt: hello.startedAt ?? null, sessions: kept, handedOver: r.sessions });
             const lost = r.sessions - kept;
             say(`Daemon restarted (pid ${hello.pid}, cw ${r.fromVersion} → ${hello.version}): ${kept} running session${kept === 1 ? '' : 's'} kept${lost > 0 ? `, ${lost} ended or lost during the hand-over (see \`cw list\`)` : ''}`);
@@ -115,8 +118,7 @@ async function restartBySignal(json: boolean | undefined): Promise<void> {
     try {
       const next = await connectLocal({ autostart: false });
       const hello = await next.channel.hello;
-      next.channel.end();
-      const kept = await countRunning();
+      const kept = await countRunning(next.channel);
       if (json) printJson({ restarted: true, pid: hello.pid, fromVersion: null, toVersion: hello.version, startedAt: hello.startedAt ?? null, sessions: kept });
       say(`Daemon restarted (pid ${hello.pid}, now cw ${hello.version}): ${kept} running session${kept === 1 ? '' : 's'} kept`);
       return;
@@ -131,10 +133,8 @@ async function restartBySignal(json: boolean | undefined): Promise<void> {
   }
 }
 
-/** Running sessions on the daemon now. */
-async function countRunning(): Promise<number> {
-  const { connectLocal } = await import('../connect.js');
-  const { channel } = await connectLocal({ autostart: false });
+/** Running sessions on the daemon `channel` reaches (which it then ends). */
+async function countRunning(channel: Channel): Promise<number> {
   try {
     const r = await channel.request('list', {});
     return r.sessions.filter((s) => s.state === 'running').length;
