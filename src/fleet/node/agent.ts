@@ -341,7 +341,9 @@ export class FleetAgent {
     this._beating = true;
     try {
       const info = await this._info();
-      if (this._connected && !nc.isClosed()) nc.publish((announce ? announceSubject : heartbeatSubject)(this.node), JSON.stringify(info));
+      // Not after stop(): a heartbeat that was waiting for the daemon's answer while the goodbye went out would
+      // bring this node back into its peers' lists until the expiry.
+      if (this._connected && !this._stopped && !nc.isClosed()) nc.publish((announce ? announceSubject : heartbeatSubject)(this.node), JSON.stringify(info));
     } catch (err) {
       this._o.log.warn(`fleet: heartbeat skipped: ${(err as Error).message}`);
     } finally {
