@@ -3,6 +3,7 @@
 // The program is `cat` with the tty in raw mode without echo, so the character travels to the program and back.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
@@ -66,11 +67,17 @@ export async function keys({ quick, log }) {
   const WARMUP = 10;
   const failures = [];
   const home = new CwHome();
+  // The same attach with keystrokes through the daemon (config.toml [attach] direct_input = false): what direct
+  // input saves, measured in the same run.
+  const viaDaemon = new CwHome();
+  writeFileSync(join(viaDaemon.dir, 'config.toml'), '[attach]\ndirect_input = false\n', { mode: 0o600 });
   const tmux = new Tmux();
   const outers = [];
   try {
     await home.start();
+    await viaDaemon.start();
     const { id } = await home.launch(['sh', '-c', PROGRAM]);
+    const { id: id2 } = await viaDaemon.launch(['sh', '-c', PROGRAM]);
     await tmux.start(PROGRAM);
     // The Node floor: the same path as cw attach (client process, Unix socket, daemon process, pty, log) with
     // nothing else: no framing, screen, activity or flow control. What any Node multiplexer pays per keystroke.
@@ -81,8 +88,10 @@ export async function keys({ quick, log }) {
     outers.push(new Outer('direct pty (no multiplexer)', 'sh', ['-c', PROGRAM], envNoCA()));
     outers.push(new Outer('tmux attach', 'tmux', tmux.args(['attach', '-t', 'main']), envNoCA()));
     outers.push(new Outer('Node floor (pty + Unix socket relay, two Node processes)', process.execPath, [join(HERE, 'keys-floor-client.cjs'), sock], envNoCA()));
+    outers.push(new Outer('cw attach, input through the daemon', process.execPath, [cwPath(), 'attach', String(id2)], viaDaemon.env()));
     outers.push(new Outer('cw attach', process.execPath, [cwPath(), 'attach', String(id)], home.env()));
-    const CW_I = 3;
+    const CW_I = 4;
+    const VIA_I = 3;
     const FLOOR_I = 2;
     for (const o of outers) {
       await o.quiet();
@@ -114,20 +123,23 @@ export async function keys({ quick, log }) {
       title: '4. Keystroke round trip',
       intro: `One character written into an outer pty (node-pty, 120x40) until it is read back from that pty, ${K} keystrokes per variant after ${WARMUP} warm-up, ` +
         'interleaved keystroke by keystroke, 5 ms apart. The program is `sh -c \'stty raw -echo; exec cat\'` (cat echoes; the tty does not). ' +
-        'cw attach: the outer pty runs `cw attach ID`; tmux: `tmux attach`; direct: the outer pty runs the program itself.',
+        'cw attach: the outer pty runs `cw attach ID` (keystrokes written straight into the session\'s pty, the echo through the daemon); ' +
+        '"input through the daemon": the same with `[attach] direct_input = false`; tmux: `tmux attach`; direct: the outer pty runs the program itself.',
       tables: [{ headers: ['path', 'median ms', 'p90 ms', 'min–max ms', '× tmux'], rows }],
       notes: ['The Node floor runs bench/keys-floor-server.cjs (node-pty + log + Unix socket) and bench/keys-floor-client.cjs (raw stdin ↔ socket): ' +
         'the least two Node processes cost on this path, for telling what is cw\'s own overhead from what is Node\'s.'],
       targets: [{
         name: 'keystroke round trip through cw attach ≤ tmux attach', ratio: cwMed / tmuxMed, limit: 1, cmp: '<=',
         detail: `cw ${fmt(cwMed, 2)} ms vs tmux ${fmt(tmuxMed, 2)} ms median (p90 ${fmt(percentile(ms[CW_I], 90), 2)} vs ${fmt(percentile(ms[1], 90), 2)}); ` +
-          `the Node floor for this path is ${fmt(floorMed, 2)} ms (${fmtRatio(floorMed / tmuxMed)} tmux), cw is ${fmtRatio(cwMed / floorMed)} of it`,
+          `the Node floor for this path is ${fmt(floorMed, 2)} ms (${fmtRatio(floorMed / tmuxMed)} tmux), cw is ${fmtRatio(cwMed / floorMed)} of it; ` +
+          `with input through the daemon cw is ${fmt(median(ms[VIA_I]), 2)} ms (${fmtRatio(median(ms[VIA_I]) / tmuxMed)} tmux)`,
       }],
       failures,
     };
   } finally {
     for (const o of outers) o.kill();
     home.dispose();
+    viaDaemon.dispose();
     tmux.dispose();
   }
 }

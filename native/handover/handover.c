@@ -1,7 +1,8 @@
 // What the daemon needs of the system that Node does not offer: starting a program on a new pty whose master the
 // daemon then reads and writes itself (spawn), and, for `cw daemon restart`: executing new code in the daemon's own
 // process while keeping chosen descriptors open, and, in that new code, reaping the children it inherited and
-// resizing their terminals by descriptor.
+// resizing their terminals by descriptor. And for `cw attach`: handing a session's pty master to the attach client
+// over a Unix socket (sendFd / exchangeFd), so keystrokes go straight into the pty (src/daemon/direct-input.ts).
 //
 // Why in place (execve, same pid) rather than handing the descriptors to a new process: the sessions' programs are
 // the daemon's children. A new process could read and write their terminals, but only the parent learns a child's
@@ -26,9 +27,13 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define THROW_ERRNO(env, what, err)                                   \
@@ -330,11 +335,188 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// --- Passing a pty master to `cw attach` (direct input; src/daemon/direct-input.ts says why) ---
+
+// sendFd(socketFd, fd, bytes): sends `bytes` on a connected Unix socket with `fd` attached (SCM_RIGHTS), in one
+// non-blocking sendmsg. The caller has nothing else queued on that socket, so these bytes go out in order.
+static napi_value SendFd(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  int32_t sock = -1, fd = -1;
+  void *data = NULL;
+  size_t len = 0;
+  if (argc < 3 || napi_get_value_int32(env, args[0], &sock) != napi_ok || napi_get_value_int32(env, args[1], &fd) != napi_ok ||
+      napi_get_buffer_info(env, args[2], &data, &len) != napi_ok || len == 0) {
+    napi_throw_type_error(env, NULL, "sendFd(socketFd, fd, bytes): two descriptors and a non-empty buffer");
+    return NULL;
+  }
+  struct iovec iov = {.iov_base = data, .iov_len = len};
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctl.buf;
+  msg.msg_controllen = sizeof ctl.buf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+#ifdef MSG_NOSIGNAL
+  int flags = MSG_NOSIGNAL | MSG_DONTWAIT;
+#else
+  int flags = MSG_DONTWAIT;
+#endif
+  ssize_t n;
+  do n = sendmsg(sock, &msg, flags);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) THROW_ERRNO(env, "sendmsg", errno);
+  if ((size_t)n != len) {
+    napi_throw_error(env, NULL, "sendmsg: the socket took only part of the reply");
+    return NULL;
+  }
+  napi_value undef;
+  napi_get_undefined(env, &undef);
+  return undef;
+}
+
+// exchangeFd(path, request, timeoutMs): connects to the Unix socket at `path`, writes `request`, and reads until
+// the peer closes, keeping the first descriptor that arrives (close-on-exec). Returns {fd, data}: fd is -1 when
+// none came. Blocking, bounded by timeoutMs as a whole: `cw attach` calls it once, before it reads its terminal.
+static napi_value ExchangeFd(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  void *req = NULL;
+  size_t reqLen = 0;
+  int32_t timeoutMs = 0;
+  char *path = argc >= 1 ? cstring(env, args[0]) : NULL;
+  if (!path || argc < 3 || napi_get_buffer_info(env, args[1], &req, &reqLen) != napi_ok || napi_get_value_int32(env, args[2], &timeoutMs) != napi_ok) {
+    free(path);
+    napi_throw_type_error(env, NULL, "exchangeFd(path, request, timeoutMs)");
+    return NULL;
+  }
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  if (strlen(path) >= sizeof addr.sun_path) {
+    free(path);
+    napi_throw_error(env, NULL, "exchangeFd: the socket path is too long");
+    return NULL;
+  }
+  strcpy(addr.sun_path, path);
+  free(path);
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  if (s < 0) THROW_ERRNO(env, "socket", errno);
+  fcntl(s, F_SETFD, FD_CLOEXEC);
+  struct timeval tv = {.tv_sec = timeoutMs / 1000, .tv_usec = (timeoutMs % 1000) * 1000};
+  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  int err = 0;
+  if (connect(s, (struct sockaddr *)&addr, sizeof addr) < 0) err = errno;
+  for (size_t off = 0; !err && off < reqLen;) {
+    ssize_t n = write(s, (char *)req + off, reqLen - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) err = n < 0 ? errno : EPIPE;
+    else off += (size_t)n;
+  }
+  if (err) {
+    close(s);
+    THROW_ERRNO(env, "exchangeFd", err);
+  }
+  char *data = NULL;
+  size_t len = 0, cap = 0;
+  int got = -1;
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    long left = timeoutMs - ((t.tv_sec - start.tv_sec) * 1000 + (t.tv_nsec - start.tv_nsec) / 1000000);
+    if (left <= 0) {
+      err = ETIMEDOUT;
+      break;
+    }
+    struct pollfd p = {.fd = s, .events = POLLIN};
+    int r = poll(&p, 1, (int)left);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      err = errno;
+      break;
+    }
+    if (r == 0) continue;
+    if (cap - len < 4096) {
+      char *bigger = realloc(data, cap + 8192);
+      if (!bigger) {
+        err = ENOMEM;
+        break;
+      }
+      data = bigger;
+      cap += 8192;
+    }
+    struct iovec iov = {.iov_base = data + len, .iov_len = cap - len};
+    union {
+      struct cmsghdr h;
+      char buf[CMSG_SPACE(sizeof(int) * 4)];
+    } ctl;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctl.buf;
+    msg.msg_controllen = sizeof ctl.buf;
+#ifdef MSG_CMSG_CLOEXEC
+    ssize_t n = recvmsg(s, &msg, MSG_CMSG_CLOEXEC);
+#else
+    ssize_t n = recvmsg(s, &msg, 0);
+#endif
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = errno;
+      break;
+    }
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; i++) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+        // Only one is expected; any other is closed, never leaked.
+        if (got < 0) {
+          got = fd;
+          fcntl(fd, F_SETFD, FD_CLOEXEC);
+        } else close(fd);
+      }
+    }
+    if (n == 0) break;
+    len += (size_t)n;
+  }
+  close(s);
+  if (err) {
+    free(data);
+    if (got >= 0) close(got);
+    THROW_ERRNO(env, "exchangeFd", err);
+  }
+  napi_value result, v;
+  napi_create_object(env, &result);
+  napi_create_int32(env, got, &v);
+  napi_set_named_property(env, result, "fd", v);
+  napi_create_buffer_copy(env, len, len ? data : "", NULL, &v);
+  napi_set_named_property(env, result, "data", v);
+  free(data);
+  return result;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   struct {
     const char *name;
     napi_callback cb;
-  } fns[] = {{"exec", Exec}, {"reap", Reap}, {"resize", Resize}, {"spawn", Spawn}};
+  } fns[] = {{"exec", Exec}, {"reap", Reap}, {"resize", Resize}, {"spawn", Spawn}, {"sendFd", SendFd}, {"exchangeFd", ExchangeFd}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value fn;
     napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].cb, NULL, &fn);

@@ -222,6 +222,11 @@ export class Channel {
     }
   }
 
+  /** Tells the daemon a person typed into the stream's session straight through its pty (an empty INPUT frame). */
+  typed(stream: number): void {
+    if (!this._closedWith) this._send(encodeStreamFrame(FrameType.INPUT, stream, new Uint8Array(0)));
+  }
+
   ack(stream: number, bytes: number): void {
     if (!this._closedWith) this._send(encodeAck(stream, bytes));
   }

@@ -84,6 +84,8 @@ const AttachSection = z.strictObject({
   size: z.optional(z.enum(['latest', 'smallest'])),
   /** false: leave the mouse to the terminal (its own selection); true (default): the wheel opens the scrollback view. */
   mouse: z.optional(z.boolean()),
+  /** false: keystrokes go through the daemon; true (default): a local attach writes them into the pty itself. */
+  direct_input: z.optional(z.boolean()),
 });
 
 const ConfigFile = z.strictObject({ attach: z.optional(AttachSection), daemon: z.optional(DaemonSection), nats: z.optional(NatsSection), fleet: z.optional(FleetSection), agents: z.optional(AgentsSection), ui: z.optional(UiSection), worktree: z.optional(WorktreeSection), notify: z.optional(NotifySection) });
@@ -124,6 +126,7 @@ export interface AttachConfig {
   notice?: boolean;
   size?: 'latest' | 'smallest';
   mouse?: boolean;
+  direct_input?: boolean;
 }
 
 export interface DaemonConfig {

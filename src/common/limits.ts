@@ -44,3 +44,37 @@ export const COCKPIT_NOTICE_MS = 5_000;
 export const ATTACH_NOTICE_MS = 3_000;
 /** Lines of history the attach scrollback view asks for: all the daemon's headless screen keeps (SCREEN_SCROLLBACK_LINES). */
 export const SCROLLBACK_VIEW_LINES = 2_000;
+
+/**
+ * Input typed into a session (cw send, an attached terminal, prompts) that its program has not read yet, queued
+ * in the daemon beyond the kernel's own ~4 KiB pty buffer. A program that never reads (stopped, hung, busy)
+ * would otherwise grow daemon memory without bound. Four of the largest sends (SEND_TEXT_MAX_BYTES) fit; past the
+ * bound input is refused, never dropped quietly: `cw send` fails with code refused and types nothing, and refused
+ * keystrokes from a terminal are an `input.refused` event and a daemon.log line. `cw attach` writing keystrokes
+ * straight into the pty keeps its own queue under the same bound, and says on the terminal what it refused.
+ */
+export const INPUT_QUEUE_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * Longest wait between two attempts to hand queued input to a program that is not reading (the wait doubles
+ * from 1 ms while nothing moves): bounds both the CPU a stuck program costs and the delay once it reads again.
+ */
+export const INPUT_RETRY_MAX_MS = 50;
+
+/**
+ * How long `cw attach` waits for the daemon to hand it the session's pty master (client/attach/direct-input.ts):
+ * a local exchange of a few hundred bytes that takes well under a millisecond; past this the attach types through
+ * the daemon instead, as it always could. It blocks the client before it reads the terminal, so it stays short.
+ */
+export const DIRECT_INPUT_TIMEOUT_MS = 2_000;
+/**
+ * At most one "a person typed" word to the daemon per this many ms while `cw attach` writes keystrokes into the pty
+ * itself: the daemon needs it for HUMAN_GRACE_MS (10 s, nothing typed over a person) and for who sizes the session,
+ * neither of which needs every key; one small frame per quarter second costs nothing beside the keystrokes.
+ */
+export const DIRECT_INPUT_NOTICE_MS = 250;
+/**
+ * How long that word waits for the keystroke's echo, after which it goes anyway (a program that does not echo).
+ * It normally goes right after the echo is drawn; 50 ms is well inside HUMAN_GRACE_MS and below the time between
+ * two keys of a fast typist, and no size change waits on it long enough for a person to notice.
+ */
+export const DIRECT_INPUT_WORD_WAIT_MS = 50;

@@ -111,6 +111,10 @@ export class DirectPty implements SessionPty {
     return this._input.queued;
   }
 
+  get masterFd(): number | null {
+    return this._exited || this._ending ? null : this._masterFd;
+  }
+
   /** The program ended: read what it left in the pty, then close our side and report the end. */
   private _ended(e: PtyExit | null): void {
     this._ending = true;

@@ -275,20 +275,15 @@ export const EVENT_PRUNE_INTERVAL_MS = 3600_000;
 export const SESSION_TOKEN_BYTES = 32;
 
 /**
- * Input typed into a session (cw send, an attached terminal, prompts) that its program has not read yet, queued
- * in the daemon beyond the kernel's own ~4 KiB pty buffer. A program that never reads (stopped, hung, busy)
- * would otherwise grow daemon memory without bound. Four of the largest sends (SEND_TEXT_MAX_BYTES) fit; past the
- * bound input is refused, never dropped quietly: `cw send` fails with code refused and types nothing, and refused
- * keystrokes from a terminal are an `input.refused` event and a daemon.log line.
+ * How long the one-time key of an attach reply lets its client take the session's pty master (direct-input.ts):
+ * the client asks at once, over a second connection, so a second is plenty even on a loaded machine; the margin
+ * covers a client paused by its terminal. A key not used by then is forgotten and the client types as before.
  */
-export const INPUT_QUEUE_MAX_BYTES = 4 * 1024 * 1024;
+export const DIRECT_INPUT_KEY_MS = 10_000;
+/** Input a program has not read, queued by the daemon or by `cw attach` (common/limits.ts says why). */
+export { INPUT_QUEUE_MAX_BYTES, INPUT_RETRY_MAX_MS } from '../common/limits.js';
 /** Launch command line and send/prompt text limits: protocol/messages.ts says why; checked when requests are parsed. */
 export { LAUNCH_COMMAND_MAX_BYTES, SEND_TEXT_MAX_BYTES } from '../protocol/messages.js';
-/**
- * Longest wait between two attempts to hand queued input to a program that is not reading (the wait doubles
- * from 1 ms while nothing moves): bounds both the CPU a stuck program costs and the delay once it reads again.
- */
-export const INPUT_RETRY_MAX_MS = 50;
 
 /**
  * Restart policies (`cw launch --restart`, revive.ts): the first restart waits FIRST, each quick failure in a

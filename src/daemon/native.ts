@@ -1,32 +1,11 @@
-// The daemon's native addons (native/*/, compiled by the build and copied beside the daemon bundle), each loaded
-// once; without one the daemon still runs and says what it lacks.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The daemon's view of its native addons (loaded by common/native.ts); without one the daemon still runs and says
+// what it lacks.
+import { loadAddon, type FdPassing } from '../common/native.js';
 
-const loaded = new Map<string, { addon: unknown; why: string }>();
-
-/** The addon `name` (dist/NAME.node), or null with the reason in `why`. */
-export function loadAddon<T>(name: string): { addon: T | null; why: string } {
-  let entry = loaded.get(name);
-  if (!entry) {
-    const file = join(dirname(fileURLToPath(import.meta.url)), `${name}.node`);
-    if (!existsSync(file)) entry = { addon: null, why: `${file} is missing (\`npm run build\` compiles it; it needs a C compiler)` };
-    else {
-      try {
-        entry = { addon: createRequire(import.meta.url)(file), why: '' };
-      } catch (err) {
-        entry = { addon: null, why: `${file} does not load: ${(err as Error).message}` };
-      }
-    }
-    loaded.set(name, entry);
-  }
-  return entry as { addon: T | null; why: string };
-}
+export { loadAddon };
 
 /** native/handover (see handover.c). */
-export interface HandoverAddon {
+export interface HandoverAddon extends FdPassing {
   /** Replaces this process's image, keeping `keepFds` open; returns only by throwing. */
   exec(file: string, argv: string[], env: string[], keepFds: number[]): never;
   /** null while `pid` runs; its end once reaped; gone when it is not (or no longer) our child. */

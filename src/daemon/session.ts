@@ -27,6 +27,11 @@ export interface SessionClient extends FlowClient {
   sizePolicy?: 'latest' | 'smallest';
   /** The session's size changed: a client of another size redraws its clipped view (streams.ts). */
   sizeChanged?(): void;
+  /**
+   * Whether this client may now write straight into the pty (direct-input.ts), told to clients that hold it:
+   * called after every change that may change the answer; the client passes on only a change.
+   */
+  directInput?(ok: boolean): void;
 }
 
 export interface SessionHooks {
@@ -187,6 +192,11 @@ export class Session {
     return this._live?.pty.queuedInputBytes ?? 0;
   }
 
+  /** The pty master while the program runs, when the daemon holds it itself (see SessionPty.masterFd). */
+  get masterFd(): number | null {
+    return this._live?.pty.masterFd ?? null;
+  }
+
   /** Whether `bytes` more input fit under INPUT_QUEUE_MAX_BYTES now. */
   inputFits(bytes: number): boolean {
     return this.queuedInput + bytes <= INPUT_QUEUE_MAX_BYTES;
@@ -198,11 +208,13 @@ export class Session {
   /**
    * Types into the program. Returns false, writing nothing, when the program has left too much input unread
    * (INPUT_QUEUE_MAX_BYTES): the refusal is reported through the hooks, and callers that can answer someone
-   * (`cw send`) check inputFits first.
+   * (`cw send`) check inputFits first. Empty input from a client is its word that a person typed straight into the
+   * pty (direct-input.ts): it counts as their keystroke (who types, who sizes the session) and writes nothing.
    */
   write(data: Uint8Array | string, from?: SessionClient): boolean {
     if (!this._live) return false;
     const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (bytes === 0 && !from) return true;
     if (!this.inputFits(bytes)) {
       if (!this._refusing) this._hooks.inputRefused(this, bytes, this.queuedInput);
       this._refusing = true;
@@ -215,8 +227,27 @@ export class Session {
       this._sizeOwner = from;
       this._fitSize();
     }
-    this._live.pty.write(data);
+    if (bytes > 0) this._live.pty.write(data);
+    if (from) this._updateDirectInput();
     return true;
+  }
+
+  /**
+   * Whether `c`'s keystrokes may go straight into the pty (direct-input.ts) rather than through write(): only
+   * when they would change nothing write() does first. Typing makes the typist the size owner, and resizes before
+   * its bytes reach the program, so a client whose typing would resize the session types through the daemon
+   * until it owns the size; and nothing may overtake input the daemon still holds for the program.
+   */
+  mayWriteDirectly(c: SessionClient): boolean {
+    if (!this._live || c.readOnly || this.queuedInput > 0) return false;
+    if (c === this._sizeOwner) return true;
+    const interactive = [...this.clients].filter((x) => x.kind === 'attach' && !x.readOnly);
+    if (interactive.some((x) => x.sizePolicy === 'smallest')) return true;
+    return c.cols === this.row.cols && c.rows === this.row.rows;
+  }
+
+  private _updateDirectInput(): void {
+    for (const c of this.clients) c.directInput?.(this.mayWriteDirectly(c));
   }
 
   addClient(c: SessionClient): void {
@@ -225,6 +256,7 @@ export class Session {
       this._sizeOwner = c;
       this._fitSize();
     }
+    this._updateDirectInput();
   }
 
   removeClient(c: SessionClient): void {
@@ -236,12 +268,14 @@ export class Session {
     }
     if (c.kind === 'attach' && !c.readOnly) this._fitSize();
     this._updateFlow();
+    this._updateDirectInput();
   }
 
   resizeFrom(c: SessionClient, cols: number, rows: number): void {
     c.cols = cols;
     c.rows = rows;
     if (c.kind === 'attach' && !c.readOnly) this._fitSize();
+    this._updateDirectInput();
   }
 
   /**

@@ -37,6 +37,11 @@ abstract class BaseStream implements Stream, SessionClient {
     _conn.streams.set(id, this);
   }
 
+  /** The stream has ended (detached, closed, the session exited). */
+  get done(): boolean {
+    return this._done;
+  }
+
   abstract output(buf: Uint8Array): void;
   input(_bytes: Uint8Array): void {}
   ack(_bytes: number): void {}
@@ -85,6 +90,9 @@ export class AttachStream extends BaseStream {
   private _clipTimer: NodeJS.Timeout | null = null;
   private _clipping = false;
   private _clipAgain = false;
+  /** Offered direct input (direct-input.ts): told whether it may write into the pty itself, on each change. */
+  offeredDirectInput = false;
+  private _direct: boolean | null = null;
 
   constructor(
     conn: Connection,
@@ -205,6 +213,12 @@ export class AttachStream extends BaseStream {
 
   override input(bytes: Uint8Array): void {
     if (!this.readOnly && !this._done) this._session.write(bytes, this);
+  }
+
+  directInput(ok: boolean): void {
+    if (!this.offeredDirectInput || this._done || ok === this._direct) return;
+    this._direct = ok;
+    this._conn.event(this.id, { type: 'input', direct: ok });
   }
 
   /** A resize to the size the client already has is a refresh (tmux's refresh-client): the screen is redrawn. */

@@ -1,5 +1,6 @@
-// A byte pipe to one peer. The Unix socket implements it now; the WebSocket server will too.
+// A byte pipe to one peer: a local Unix socket (here) or a WebSocket (ws-server.ts).
 import type { Socket } from 'node:net';
+import { handoverAddon } from './native.js';
 
 export interface Transport {
   send(bytes: Uint8Array): void;
@@ -12,6 +13,11 @@ export interface Transport {
   /** Flushes what is queued, then closes. */
   end(): void;
   destroy(): void;
+  /**
+   * Sends `bytes` with the descriptor `fd` attached (SCM_RIGHTS): only a local Unix socket can, and only with
+   * nothing queued before it (else the bytes would overtake it). Absent on transports that cannot.
+   */
+  sendWithFd?(bytes: Uint8Array, fd: number): void;
 }
 
 export class SocketTransport implements Transport {
@@ -50,6 +56,16 @@ export class SocketTransport implements Transport {
 
   end(): void {
     this._socket.end();
+  }
+
+  sendWithFd(bytes: Uint8Array, fd: number): void {
+    const { addon, why } = handoverAddon();
+    if (!addon) throw new Error(`cannot pass a descriptor: ${why}`);
+    // libuv's handle: the descriptor of the connected socket (a Pipe on Unix).
+    const sock = (this._socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    if (sock < 0 || this._socket.destroyed) throw new Error('the connection is closed');
+    if (this._socket.writableLength > 0) throw new Error('the connection has output queued');
+    addon.sendFd(sock, fd, bytes);
   }
 
   destroy(): void {

@@ -171,7 +171,17 @@ export const OpArgs = {
     readOnly: z._default(z.boolean(), false),
     /** How this client wants the session sized among several (tmux's window-size); absent: 'latest'. */
     sizePolicy: z.optional(z.enum(['latest', 'smallest'])),
+    /**
+     * The client would write keystrokes straight into the session's pty (local clients only): the reply then
+     * carries a one-time key for `direct-input` (daemon/direct-input.ts). An older daemon ignores it.
+     */
+    directInput: z._default(z.boolean(), false),
   }),
+  /**
+   * Hands the pty master of an attach stream to a local client, for the key that stream's reply carried: the
+   * reply comes with the descriptor attached (SCM_RIGHTS), on a connection of its own that the daemon then closes.
+   */
+  'direct-input': z.object({ key: z.string().check(z.minLength(1), z.maxLength(128)) }),
   resize: z.object({ stream: StreamId, cols: Dim, rows: Dim }),
   /** Ends a stream this connection opened (detach, stop watching). */
   close: z.object({ stream: StreamId }),
@@ -396,6 +406,8 @@ export type StreamEventOf =
   | { type: 'message'; message: MessageInfo }
   | { type: 'history-end' }
   | { type: 'exit'; session: SessionInfo }
+  /** attach with direct input: whether the client may now write keystrokes into the pty itself (sent on change). */
+  | { type: 'input'; direct: boolean }
   | { type: 'end'; reason: EndReason; message: string };
 
 /** Why a stream ended, from the client's point of view. */
@@ -462,7 +474,9 @@ export interface OpResults extends TaskOpResults {
   /** `worktreesKept`: sessions removed whose worktrees stay on disk (`cw rm --worktree` removes them). */
   rm: { removed: number[]; worktreesKept?: { session: number; path: string; branch: string }[] };
   output: { session: SessionInfo };
-  attach: { session: SessionInfo };
+  /** `directInput`: the one-time key for `direct-input`, when asked for and this client may write directly. */
+  attach: { session: SessionInfo; directInput?: { key: string } };
+  'direct-input': { session: number };
   resize: Done;
   close: Done;
   whoami: { kind: 'session'; session: SessionInfo } | { kind: 'operator'; label: string };

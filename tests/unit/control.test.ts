@@ -186,7 +186,7 @@ describe('parseArgs with OpArgs', () => {
     expect(parseArgs(OpArgs.launch, 'launch', { command: ['bash'], cwd: '/tmp' })).toEqual({ command: ['bash'], cwd: '/tmp', tags: [], env: {}, waitReady: false, hooks: true, restart: 'never' });
     expect(parseArgs(OpArgs.kill, 'kill', {})).toEqual({ sessions: [], tags: [], all: false });
     expect(parseArgs(OpArgs.output, 'output', { session: 'a' })).toEqual({ session: 'a', history: true, follow: false });
-    expect(parseArgs(OpArgs.attach, 'attach', { cols: 80, rows: 24 })).toEqual({ cols: 80, rows: 24, history: true, readOnly: false });
+    expect(parseArgs(OpArgs.attach, 'attach', { cols: 80, rows: 24 })).toEqual({ cols: 80, rows: 24, history: true, readOnly: false, directInput: false });
     expect(parseArgs(OpArgs.screen, 'screen', { session: '1' })).toEqual({ session: '1', ansi: false });
   });
 

@@ -12,6 +12,8 @@ export interface AttachSettings {
   sizePolicy: SizePolicy;
   /** cw takes the mouse wheel (for the scrollback view) while the program has not asked for the mouse. */
   mouse: boolean;
+  /** A local attach writes keystrokes straight into the session's pty (direct-input.ts) when the daemon lets it. */
+  directInput: boolean;
 }
 
 export interface AttachOptions {
@@ -38,5 +40,6 @@ export function attachSettings(o: AttachOptions, cfg: AttachConfig = {}): Attach
     notice: o.quiet ? false : (cfg.notice ?? true),
     sizePolicy: policy,
     mouse: o.mouse === false ? false : (cfg.mouse ?? true),
+    directInput: cfg.direct_input ?? true,
   };
 }

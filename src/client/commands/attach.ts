@@ -1,21 +1,22 @@
 // cw attach [SESSION]: the session's terminal in yours, like tmux: on your terminal's alternate screen (detaching
 // gives your screen back as it was), a prefix key (Ctrl+B: d detaches, [ scrolls back, r redraws), a notice on
-// attach, clipped views for clients of another size (the daemon draws them), and reconnection across
-// `cw daemon restart`.
+// attach, clipped views for clients of another size (the daemon draws them), reconnection across
+// `cw daemon restart`, and keystrokes written straight into the session's pty when attached locally (direct input).
 import type { Command } from 'commander';
 import type { SessionInfo, StreamEventOf } from '../../protocol/index.js';
 import { FLOW_ACK_BYTES } from '../../common/flow.js';
-import { ATTACH_NOTICE_MS, SCROLLBACK_VIEW_LINES } from '../../common/limits.js';
-import { codewireHome } from '../../common/paths.js';
+import { ATTACH_NOTICE_MS, DIRECT_INPUT_NOTICE_MS, DIRECT_INPUT_WORD_WAIT_MS, INPUT_QUEUE_MAX_BYTES, SCROLLBACK_VIEW_LINES } from '../../common/limits.js';
+import { codewireHome, resolvePaths } from '../../common/paths.js';
 import { DetachDetector, type PrefixAction } from '../detach.js';
 import { ClientError, ExitCode } from '../../channel/errors.js';
-import { withDaemon } from '../run.js';
+import { daemonTarget, withDaemon } from '../run.js';
 import { Follower, RECONNECT_TIMEOUT_MS, restartedLine } from '../reconnect.js';
 import { attachSettings, type AttachOptions, type AttachSettings } from '../attach/settings.js';
 import { noticeSequence, noticeText } from '../attach/notice.js';
 import { ScreenGuard } from '../attach/screen-guard.js';
 import { ScrollbackModel } from '../attach/scrollback.js';
 import { ScrollView } from '../attach/scroll-view.js';
+import { DirectInput } from '../attach/direct-input.js';
 
 /** Saves the cursor and enters the alternate screen: the user's own screen stays untouched underneath. */
 const ENTER_SCREEN = '\x1b[?1049h\x1b[H';
@@ -65,7 +66,10 @@ async function loadSettings(o: AttachOptions): Promise<AttachSettings> {
 
 type How = { kind: 'detached' } | { kind: 'exit'; info: SessionInfo } | { kind: 'error'; message: string } | { kind: 'lost'; message: string };
 
-function attachTerminal(ref: string | undefined, settings: AttachSettings, readOnly: boolean, stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): Promise<void> {
+async function attachTerminal(ref: string | undefined, settings: AttachSettings, readOnly: boolean, stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream): Promise<void> {
+  // Direct input needs this machine's daemon: its socket is where the pty master is handed over.
+  const target = settings.directInput && !readOnly ? await daemonTarget() : null;
+  const localSocket = target && !target.remote ? resolvePaths(target.home).socket : null;
   return withDaemon(async (first) => {
     const f = new Follower(first);
     let id = 0;
@@ -85,6 +89,20 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
     let notice: string | null = null;
     const guard = new ScreenGuard();
     const detector = new DetachDetector(settings.prefix);
+    /** The session's pty master while this client writes keystrokes into it itself (kept across a daemon restart). */
+    let direct: DirectInput | null = null;
+    /** The daemon's word on whether this client may write into the pty itself now (Session.mayWriteDirectly). */
+    let directOk = false;
+    /** Input for the daemon before the stream's id is known (an event can come before openStream returns). */
+    const early: Buffer[] = [];
+    const throughDaemon = (bytes: Buffer[]): void => {
+      if (id) for (const b of bytes) f.channel.input(id, b);
+      else early.push(...bytes);
+    };
+    let lastTypedWord = 0;
+    /** A "person typed" word is owed to the daemon: sent after the echo is drawn (or WORD_WAIT_MS without one). */
+    let wordTimer: NodeJS.Timeout | null = null;
+    let refusing = false;
     const cols = (): number => stdout.columns || 80;
     const rows = (): number => stdout.rows || 24;
 
@@ -127,6 +145,8 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
           history: false,
           readOnly,
           sizePolicy: settings.sizePolicy,
+          // Asked for once: across a daemon restart the descriptor held stays the same session's pty.
+          directInput: localSocket !== null && direct === null,
         },
         {
           output: (bytes) => {
@@ -149,6 +169,7 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
             updateWheel();
             if (mode === 'scroll') return ack(); // the view is up: the live screen is redrawn when it closes
             stdout.write(g.out, ack);
+            if (wordTimer) sendTypedWord();
             // The program left its alternate screen: its main screen comes from the daemon's copy, not the user's.
             if (g.leftAlt) refresh();
             if (notice) stdout.write(notice);
@@ -158,6 +179,10 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
             if (ev.type === 'started') {
               sessionId = ev.session.id;
               sessionName = ev.session.name ?? '';
+            } else if (ev.type === 'input') {
+              directOk = ev.direct;
+              // Back to typing through the daemon: what the program has not read of our own writes goes first.
+              if (!directOk && direct) throughDaemon(direct.takeQueued());
             } else if (ev.type === 'exit') exitInfo = ev.session;
             else if (ev.type === 'end') {
               if (exitInfo) finish({ kind: 'exit', info: exitInfo });
@@ -169,6 +194,13 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
         },
       );
       id = stream.id;
+      throughDaemon(early.splice(0));
+      const offer = stream.result.directInput;
+      if (offer && localSocket) {
+        // Without it (no addon, the key refused) this attach types through the daemon, as it always could.
+        const taken = DirectInput.take(localSocket, offer.key);
+        if (typeof taken !== 'string') direct = taken;
+      }
       return { done };
     };
 
@@ -199,11 +231,19 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
       refresh();
     };
 
+    /** Input the program has not read yet goes on through the daemon (before the detach, so in order). */
+    const letDirectGo = (): void => {
+      if (!direct) return;
+      const rest = direct.release();
+      direct = null;
+      throughDaemon(rest);
+    };
     let detaching = false;
     const act = (action: PrefixAction): void => {
       if (action === 'detach') {
         if (detaching) return;
         detaching = true;
+        letDirectGo();
         f.channel.request('close', { stream: id }).catch(() => finish({ kind: 'detached' }));
       } else if (action === 'scroll') void enterScroll();
       else refresh();
@@ -214,8 +254,33 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
         return;
       }
       const { forward, action } = detector.feed(chunk);
-      if (forward.length > 0 && !readOnly && id) f.channel.input(id, forward);
+      if (forward.length > 0 && !readOnly) {
+        // Straight into the pty even while the daemon restarts (id 0 until attached again): the pty is the same.
+        if (direct && (directOk || !id)) typeDirectly(direct, forward);
+        else if (id) f.channel.input(id, forward);
+      }
       if (action) act(action);
+    };
+    const typeDirectly = (d: DirectInput, bytes: Uint8Array): void => {
+      if (!d.write(bytes)) {
+        // As the daemon does with its own queue: refused, said once while it lasts, never dropped quietly.
+        if (!refusing) {
+          refusing = true;
+          stdout.write(noticeSequence(`[cw] typing refused: the program has not read the ${d.queued} bytes typed before (at most ${INPUT_QUEUE_MAX_BYTES})`, cols(), rows()));
+        }
+        return;
+      }
+      refusing = false;
+      // The daemon's word that a person typed (nothing is typed over them; they size the session), at most one per
+      // DIRECT_INPUT_NOTICE_MS, and not now: sent at once, it woke the daemon while the keystroke's echo was on
+      // its way (two cores: the echo waited), so it follows the echo.
+      if (!wordTimer && Date.now() - lastTypedWord >= DIRECT_INPUT_NOTICE_MS) wordTimer = setTimeout(sendTypedWord, DIRECT_INPUT_WORD_WAIT_MS);
+    };
+    const sendTypedWord = (): void => {
+      if (wordTimer) clearTimeout(wordTimer);
+      wordTimer = null;
+      lastTypedWord = Date.now();
+      if (id) f.channel.typed(id);
     };
     const onResize = (): void => {
       view?.resize(cols(), rows());
@@ -224,6 +289,9 @@ function attachTerminal(ref: string | undefined, settings: AttachSettings, readO
     };
     const restore = (): void => {
       if (noticeTimer) clearTimeout(noticeTimer);
+      direct?.close();
+      direct = null;
+      if (wordTimer) clearTimeout(wordTimer);
       stdin.off('data', onInput);
       stdout.off('resize', onResize);
       try {

@@ -42,6 +42,7 @@ export const ACCESS = {
   // streams
   output: 'anyone',
   attach: 'anyone',
+  'direct-input': 'anyone', // the key names the stream; only a local socket can carry a descriptor
   resize: 'anyone', // only a stream of this connection
   close: 'anyone', // only a stream of this connection
   events: 'anyone',

@@ -3,6 +3,7 @@
 import { ErrorCode, OpArgs, parseArgs, type OpResults } from '../../protocol/index.js';
 import { sessionDir } from '../../common/paths.js';
 import { REPLIED } from '../connection.js';
+import { handDirectInput, offerDirectInput } from '../direct-input.js';
 import { CwError } from '../errors.js';
 import type { Session } from '../session.js';
 import { AttachStream, EventStream, OutputStream } from '../streams.js';
@@ -11,7 +12,7 @@ import type { MessageRow } from '../store.js';
 import { requireRunning } from './sessions.js';
 import type { DaemonContext, Family } from './types.js';
 
-export type StreamOp = 'output' | 'attach' | 'resize' | 'close' | 'events' | 'listen';
+export type StreamOp = 'output' | 'attach' | 'direct-input' | 'resize' | 'close' | 'events' | 'listen';
 
 export function streamOps(ctx: DaemonContext): Family<StreamOp> {
   const { registry, mailbox } = ctx;
@@ -38,8 +39,15 @@ export function streamOps(ctx: DaemonContext): Family<StreamOp> {
       }
       requireRunning(s, 'attach');
       const stream = new AttachStream(conn, req.id, s, a.cols, a.rows, a.readOnly, a.sizePolicy);
-      conn.reply(req.id, { session: s.info() } satisfies OpResults['attach']);
+      const direct = a.directInput ? offerDirectInput(conn, stream, s) : null;
+      conn.reply(req.id, { session: s.info(), ...(direct ? { directInput: direct } : {}) } satisfies OpResults['attach']);
       await stream.start(a.history);
+      return REPLIED;
+    },
+
+    'direct-input': async (conn, raw, req): Promise<typeof REPLIED> => {
+      const a = parseArgs(OpArgs['direct-input'], 'direct-input', raw);
+      await handDirectInput(conn, req.id, a.key);
       return REPLIED;
     },
 
