@@ -88,10 +88,11 @@ export async function keys({ quick, log }) {
     outers.push(new Outer('direct pty (no multiplexer)', 'sh', ['-c', PROGRAM], envNoCA()));
     outers.push(new Outer('tmux attach', 'tmux', tmux.args(['attach', '-t', 'main']), envNoCA()));
     outers.push(new Outer('Node floor (pty + Unix socket relay, two Node processes)', process.execPath, [join(HERE, 'keys-floor-client.cjs'), sock], envNoCA()));
+    if (process.env.RELAY) outers.push(new Outer('one Node relay', process.execPath, ['/tmp/relay/relay.cjs'], envNoCA()));
     outers.push(new Outer('cw attach, input through the daemon', process.execPath, [cwPath(), 'attach', String(id2)], viaDaemon.env()));
     outers.push(new Outer('cw attach', process.execPath, [cwPath(), 'attach', String(id)], home.env()));
-    const CW_I = 4;
-    const VIA_I = 3;
+    const CW_I = outers.length - 1;
+    const VIA_I = outers.length - 2;
     const FLOOR_I = 2;
     for (const o of outers) {
       await o.quiet();

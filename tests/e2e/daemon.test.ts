@@ -6,7 +6,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { FrameDecoder, FrameType, decodeControl, encodeControl } from '../../src/protocol/index.js';
 import type { SessionInfo } from '../../src/protocol/index.js';
-import { alive, makeHome, waitFor, type Home } from '../support/harness.js';
+import { spawnSync } from 'node:child_process';
+import { CW, alive, makeHome, waitFor, type Home } from '../support/harness.js';
 
 const homes: Home[] = [];
 function home(env: NodeJS.ProcessEnv = {}): Home {
@@ -164,6 +165,17 @@ describe('daemon', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(alive(pid)).toBe(false);
     watcher.kill('SIGCONT');
+  });
+
+  it('stop returns once a foreground daemon has exited, though its parent has not collected it yet', { timeout: 30_000 }, async () => {
+    const h = home();
+    // This test process is the daemon's parent; spawnSync below blocks it, so the exited daemon stays a zombie.
+    const daemon = h.spawn(['daemon']);
+    await waitFor(() => existsSync(join(h.dir, 'server.sock')) && h.daemonPid() === daemon.pid, 'the foreground daemon listening');
+    await h.ok(['launch', '--', 'sleep', '300']);
+    const r = spawnSync(process.execPath, [CW, 'stop'], { env: h.env, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Daemon stopped \(pid \d+\); 1 running session ended/);
   });
 
   it('answers a client of another protocol version with one line saying what to run', async () => {
