@@ -88,7 +88,7 @@ export async function keys({ quick, log }) {
     outers.push(new Outer('direct pty (no multiplexer)', 'sh', ['-c', PROGRAM], envNoCA()));
     outers.push(new Outer('tmux attach', 'tmux', tmux.args(['attach', '-t', 'main']), envNoCA()));
     outers.push(new Outer('Node floor (pty + Unix socket relay, two Node processes)', process.execPath, [join(HERE, 'keys-floor-client.cjs'), sock], envNoCA()));
-    if (process.env.RELAY) outers.push(new Outer('one Node relay', process.execPath, ['/tmp/relay/relay.cjs'], envNoCA()));
+    outers.push(new Outer('one Node process relaying (no daemon)', process.execPath, [join(HERE, 'keys-relay.cjs')], envNoCA()));
     outers.push(new Outer('cw attach, input through the daemon', process.execPath, [cwPath(), 'attach', String(id2)], viaDaemon.env()));
     outers.push(new Outer('cw attach', process.execPath, [cwPath(), 'attach', String(id)], home.env()));
     const CW_I = outers.length - 1;
@@ -128,7 +128,9 @@ export async function keys({ quick, log }) {
         '"input through the daemon": the same with `[attach] direct_input = false`; tmux: `tmux attach`; direct: the outer pty runs the program itself.',
       tables: [{ headers: ['path', 'median ms', 'p90 ms', 'min–max ms', '× tmux'], rows }],
       notes: ['The Node floor runs bench/keys-floor-server.cjs (node-pty + log + Unix socket) and bench/keys-floor-client.cjs (raw stdin ↔ socket): ' +
-        'the least two Node processes cost on this path, for telling what is cw\'s own overhead from what is Node\'s.'],
+        'the least two Node processes cost on this path, for telling what is cw\'s own overhead from what is Node\'s.',
+        'One Node process relaying runs bench/keys-relay.cjs: one process holds the pty and relays the terminal, nothing else. Two Node wake-ups per ' +
+        'keystroke, the fewest any design with a Node process on each side of the program can have (keys in, echo out).'],
       targets: [{
         name: 'keystroke round trip through cw attach ≤ tmux attach', ratio: cwMed / tmuxMed, limit: 1, cmp: '<=',
         detail: `cw ${fmt(cwMed, 2)} ms vs tmux ${fmt(tmuxMed, 2)} ms median (p90 ${fmt(percentile(ms[CW_I], 90), 2)} vs ${fmt(percentile(ms[1], 90), 2)}); ` +
