@@ -4,6 +4,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { processRunning } from '../../src/common/process-running.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CW = join(ROOT, 'dist', 'cw.js');
@@ -89,13 +90,9 @@ export function makeHome(extraEnv: NodeJS.ProcessEnv = {}): Home {
   return home;
 }
 
+/** Whether `pid` still runs (an exited process its parent has not collected yet, a zombie, does not). */
 export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return processRunning(pid);
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */

@@ -1,7 +1,7 @@
 // cw start | cw daemon | cw stop: the daemon's lifecycle (cw daemon restart: daemon-restart.ts).
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { resolvePaths } from '../../common/paths.js';
+import { processRunning } from '../../common/process-running.js';
 import { ClientError, ExitCode } from '../../channel/errors.js';
 import { isRemote, openChannel, printJson, reportError, say, usage } from '../run.js';
 import { register as registerRestart } from './daemon-restart.js';
@@ -9,29 +9,10 @@ import { register as registerRestart } from './daemon-restart.js';
 /** How long `cw stop` waits for the daemon process to be gone after it closed the connection. */
 const DAEMON_EXIT_TIMEOUT_MS = 10_000;
 
-/**
- * Whether process `pid` has ended: gone, or a zombie (Linux), which has exited and only waits for its parent to
- * collect its status: a supervisor that runs `cw daemon` in the foreground may be busy, and was waited on for 10 s.
- */
-function ended(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true; // ESRCH: gone
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // "PID (COMM) STATE ...": COMM may hold spaces and parentheses; the state follows the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false; // no /proc (macOS): kill(0) said it runs
-  }
-}
-
 async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (ended(pid)) return;
+    if (!processRunning(pid)) return;
     if (Date.now() > deadline) throw new ClientError(`the daemon (pid ${pid}) is still running ${timeoutMs / 1000}s after stopping`, `kill it with \`kill ${pid}\``);
     await new Promise((r) => setTimeout(r, 10));
   }
