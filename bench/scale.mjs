@@ -206,7 +206,7 @@ export async function scale({ quick, log }) {
       const spawnWatcher = () => {
         const file = join(dir, `watch-${n}-${files.length}.out`);
         const fd = openSync(file, 'w');
-        const c = track(spawn(process.execPath, [cwPath(), 'watch', String(id), '--tail', '5'], { stdio: ['ignore', fd, 'pipe'], env: home.env() }));
+        const c = track(spawn(process.execPath, [cwPath(), 'watch', String(id), '--tail', '5', '--raw'], { stdio: ['ignore', fd, 'pipe'], env: home.env() }));
         closeSync(fd);
         let stderr = '';
         c.stderr.on('data', (d) => (stderr += d));
@@ -284,7 +284,7 @@ export async function scale({ quick, log }) {
     intro: `(a) ${SESSIONS} sessions each \`cat\` a ${fmt(fileBytes / 1024, 0)} KiB base64 file at the same moment (every shell waits on one FIFO, opened ` +
       `once all ${SESSIONS} are at it); time until every log holds every byte (${fmt(total / MB)} MB in all), median of ${manyRuns} run(s). ` +
       `(b) one session \`cat\`s ${fmt(payload.size / MB, 0)} MB of base64 lines with no watcher, with one stalled \`cw watch\` (SIGSTOPped once connected), ` +
-      `and with ${WATCHERS} \`cw watch\` (stdout to files) plus the stalled one; writer MB/s until output.log is complete, daemon RSS sampled every 20 ms ` +
+      `and with ${WATCHERS} \`cw watch --raw\` (stdout to files, the exact bytes) plus the stalled one; writer MB/s until output.log is complete, daemon RSS sampled every 20 ms ` +
       `until the watchers exit; median of ${watchRuns} run(s). "complete" watchers wrote every byte of the session (history + live) to their file.`,
     tables: [
       {
