@@ -78,3 +78,10 @@ export const DIRECT_INPUT_NOTICE_MS = 250;
  * two keys of a fast typist, and no size change waits on it long enough for a person to notice.
  */
 export const DIRECT_INPUT_WORD_WAIT_MS = 50;
+/**
+ * Direct input's burst: a key typed within this many ms of the previous one may go straight into the pty; the first
+ * after a longer pause goes through the daemon, which then gives the size to this client before the key lands,
+ * exactly as without direct input, whatever another client did during the pause (the daemon's word about that
+ * may still be on its way). A person typing keeps well inside 1 s between keys; a pause to read or think does not.
+ */
+export const DIRECT_INPUT_BURST_MS = 1_000;

@@ -12,9 +12,11 @@
 // - Who typed: the client sends an empty INPUT frame (throttled, after the echo) so the daemon still knows a
 //   person is typing (nothing is typed over them, HUMAN_GRACE_MS) and who sizes the session ('latest' policy).
 // - Size first: with clients of different sizes, typing makes the typist's size the session's before its keys
-//   reach the program (as in tmux). A client whose typing would resize the session is told to type through the
-//   daemon (an 'input' stream event, Session.mayWriteDirectly) until the daemon has made it the size owner; so is
-//   every client while the daemon holds input the program has not read, which nothing may overtake.
+//   reach the program (as in tmux). The first key after a pause (DIRECT_INPUT_BURST_MS) goes through the daemon,
+//   which decides then, exactly; the daemon's 'input' stream events (Session.mayWriteDirectly) say when the client
+//   may write directly: not while its typing would resize the session, nor while the daemon holds input the program
+//   has not read, which nothing may overtake. The client writes directly only once the daemon has taken all it
+//   sent through it (the event's `taken`), so its own keys never overtake each other either.
 // - Order: the client writes all its direct input through its own queue on the master (common/pty-input.ts), so
 //   its keystrokes keep their order, even behind a paste the program reads slowly; when it goes back to typing
 //   through the daemon (told so, or detaching), what that queue still holds goes first. Input from elsewhere

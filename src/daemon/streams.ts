@@ -93,6 +93,9 @@ export class AttachStream extends BaseStream {
   /** Offered direct input (direct-input.ts): told whether it may write into the pty itself, on each change. */
   offeredDirectInput = false;
   private _direct: boolean | null = null;
+  /** Bytes of this client's input taken so far (written, queued for the program, or refused), and as last told. */
+  private _inputTaken = 0;
+  private _toldTaken = 0;
 
   constructor(
     conn: Connection,
@@ -212,13 +215,22 @@ export class AttachStream extends BaseStream {
   }
 
   override input(bytes: Uint8Array): void {
-    if (!this.readOnly && !this._done) this._session.write(bytes, this);
+    if (this.readOnly || this._done) return;
+    this._inputTaken += bytes.length;
+    this._session.write(bytes, this);
   }
 
+  /**
+   * Tells a client offered direct input whether it may write into the pty itself: on a change, and, while it may,
+   * once its input sent through the daemon has all been taken (`taken`), which it waits for before writing
+   * directly again, so nothing it typed overtakes what it sent before.
+   */
   directInput(ok: boolean): void {
-    if (!this.offeredDirectInput || this._done || ok === this._direct) return;
+    if (!this.offeredDirectInput || this._done) return;
+    if (ok === this._direct && !(ok && this._inputTaken !== this._toldTaken)) return;
     this._direct = ok;
-    this._conn.event(this.id, { type: 'input', direct: ok });
+    this._toldTaken = this._inputTaken;
+    this._conn.event(this.id, { type: 'input', direct: ok, taken: this._inputTaken });
   }
 
   /** A resize to the size the client already has is a refresh (tmux's refresh-client): the screen is redrawn. */

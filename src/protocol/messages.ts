@@ -406,8 +406,11 @@ export type StreamEventOf =
   | { type: 'message'; message: MessageInfo }
   | { type: 'history-end' }
   | { type: 'exit'; session: SessionInfo }
-  /** attach with direct input: whether the client may now write keystrokes into the pty itself (sent on change). */
-  | { type: 'input'; direct: boolean }
+  /**
+   * attach with direct input: whether the client may write keystrokes into the pty itself now, and how many bytes
+   * of its input through the daemon the daemon has taken (sent on a change, and after input while it may).
+   */
+  | { type: 'input'; direct: boolean; taken: number }
   | { type: 'end'; reason: EndReason; message: string };
 
 /** Why a stream ended, from the client's point of view. */

@@ -80,11 +80,15 @@ describe('cw attach writes keystrokes straight into the pty', () => {
   it('keeps a paste whole and in order while the program does not read, and hands the unread rest to the daemon on detach', async () => {
     const h = (home = makeHome());
     const out = join(h.dir, 'pasted.txt');
-    // Reads nothing until told (a file appears), then copies its input to a file: the paste waits in the queues.
-    const id = await launch(h, ['--', 'sh', '-c', `stty raw -echo; echo waiting; while [ ! -e ${h.dir}/go ]; do sleep 0.05; done; exec cat > ${out}`]);
+    // Reads one key, then nothing until told (a file appears), then copies its input to a file: the paste waits in
+    // the queues. The first key goes through the daemon (the first after a pause does); the paste, typed right
+    // after, goes straight into the pty, and what the kernel cannot hold waits in the client's queue.
+    const id = await launch(h, ['--', 'sh', '-c', `stty raw -echo; echo waiting; head -c 1 >/dev/null; echo got-one; while [ ! -e ${h.dir}/go ]; do sleep 0.05; done; exec cat > ${out}`]);
     await waitFor(async () => (await logs(h, id)).includes('waiting'), 'waiting');
     const a = attachTerminal(h, [String(id), '--quiet']);
     await waitFor(() => holdsMaster(h, a.proc.pid, id), 'the attach holding the session pty master');
+    a.type('x');
+    await waitFor(async () => (await logs(h, id)).includes('got-one'), 'the first key read');
     // 200 KB in 50 writes: far past the kernel's pty buffer (4 KiB), so most of it waits in the client's queue.
     let sent = '';
     for (let i = 0; i < 50; i++) {

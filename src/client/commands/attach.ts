@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { SessionInfo, StreamEventOf } from '../../protocol/index.js';
 import { FLOW_ACK_BYTES } from '../../common/flow.js';
-import { ATTACH_NOTICE_MS, DIRECT_INPUT_NOTICE_MS, DIRECT_INPUT_WORD_WAIT_MS, INPUT_QUEUE_MAX_BYTES, SCROLLBACK_VIEW_LINES } from '../../common/limits.js';
+import { ATTACH_NOTICE_MS, DIRECT_INPUT_BURST_MS, DIRECT_INPUT_NOTICE_MS, DIRECT_INPUT_WORD_WAIT_MS, INPUT_QUEUE_MAX_BYTES, SCROLLBACK_VIEW_LINES } from '../../common/limits.js';
 import { codewireHome, resolvePaths } from '../../common/paths.js';
 import { DetachDetector, type PrefixAction } from '../detach.js';
 import { ClientError, ExitCode } from '../../channel/errors.js';
@@ -91,13 +91,26 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
     const detector = new DetachDetector(settings.prefix);
     /** The session's pty master while this client writes keystrokes into it itself (kept across a daemon restart). */
     let direct: DirectInput | null = null;
-    /** The daemon's word on whether this client may write into the pty itself now (Session.mayWriteDirectly). */
-    let directOk = false;
+    /**
+     * The daemon's last word on this stream (Session.mayWriteDirectly): whether this client may write into the pty
+     * itself, and how many bytes of its input through the daemon it had taken by then.
+     */
+    let told = { direct: false, taken: 0 };
+    /** Bytes this client sent through the daemon on the current stream. */
+    let sentThrough = 0;
+    /** When the last key was typed: the first key after a pause goes through the daemon (DIRECT_INPUT_BURST_MS). */
+    let lastKeyAt = 0;
     /** Input for the daemon before the stream's id is known (an event can come before openStream returns). */
     const early: Buffer[] = [];
     const throughDaemon = (bytes: Buffer[]): void => {
-      if (id) for (const b of bytes) f.channel.input(id, b);
-      else early.push(...bytes);
+      if (!id) {
+        early.push(...bytes);
+        return;
+      }
+      for (const b of bytes) {
+        f.channel.input(id, b);
+        sentThrough += b.length;
+      }
     };
     let lastTypedWord = 0;
     /** A "person typed" word is owed to the daemon: sent after the echo is drawn (or WORD_WAIT_MS without one). */
@@ -135,6 +148,8 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
     const attachOnce = async (target: string | undefined): Promise<{ done: Promise<How> }> => {
       const done = new Promise<How>((r) => (finish = r));
       unackedLocal = 0;
+      told = { direct: false, taken: 0 };
+      sentThrough = 0;
       const stream = await f.channel.openStream(
         'attach',
         {
@@ -145,8 +160,9 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
           history: false,
           readOnly,
           sizePolicy: settings.sizePolicy,
-          // Asked for once: across a daemon restart the descriptor held stays the same session's pty.
-          directInput: localSocket !== null && direct === null,
+          // Asked again after a daemon restart, so the new daemon tells this client when to type through it; the
+          // descriptor held is kept (it is still the session's pty), and the new key goes unused.
+          directInput: localSocket !== null,
         },
         {
           output: (bytes) => {
@@ -180,9 +196,9 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
               sessionId = ev.session.id;
               sessionName = ev.session.name ?? '';
             } else if (ev.type === 'input') {
-              directOk = ev.direct;
+              told = { direct: ev.direct, taken: ev.taken };
               // Back to typing through the daemon: what the program has not read of our own writes goes first.
-              if (!directOk && direct) throughDaemon(direct.takeQueued());
+              if (!ev.direct && direct) throughDaemon(direct.takeQueued());
             } else if (ev.type === 'exit') exitInfo = ev.session;
             else if (ev.type === 'end') {
               if (exitInfo) finish({ kind: 'exit', info: exitInfo });
@@ -196,7 +212,7 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
       id = stream.id;
       throughDaemon(early.splice(0));
       const offer = stream.result.directInput;
-      if (offer && localSocket) {
+      if (offer && localSocket && !direct) {
         // Without it (no addon, the key refused) this attach types through the daemon, as it always could.
         const taken = DirectInput.take(localSocket, offer.key);
         if (typeof taken !== 'string') direct = taken;
@@ -255,9 +271,15 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
       }
       const { forward, action } = detector.feed(chunk);
       if (forward.length > 0 && !readOnly) {
-        // Straight into the pty even while the daemon restarts (id 0 until attached again): the pty is the same.
-        if (direct && (directOk || !id)) typeDirectly(direct, forward);
-        else if (id) f.channel.input(id, forward);
+        const now = Date.now();
+        // Straight into the pty when the daemon said so, everything sent through it is taken, and this key follows
+        // another closely: the first key after a pause goes through the daemon, which makes this client the size
+        // owner (resizing first) exactly when the key arrives, whatever other clients did meanwhile. Also while
+        // the daemon restarts (id 0 until attached again): the pty is the same.
+        const mayDirect = direct && (!id || (told.direct && told.taken === sentThrough && now - lastKeyAt < DIRECT_INPUT_BURST_MS));
+        lastKeyAt = now;
+        if (mayDirect) typeDirectly(direct!, forward);
+        else throughDaemon([Buffer.from(forward)]);
       }
       if (action) act(action);
     };
