@@ -39,3 +39,23 @@ export interface Entry {
   /** How long the last hibernation plus revival took (ms): the terminal stays awake in proportion. */
   cycleMs: number;
 }
+
+/** A new entry for `st` (null: the caller makes its terminal): nothing reported, nothing queued, just used. */
+export function newEntry(st: ScreenTerm | null, scrollback: number): Entry {
+  return {
+    st,
+    sleeping: null,
+    title: '',
+    jobs: [],
+    busy: false,
+    scrollback,
+    windowBytes: 0,
+    windowStart: performance.now(),
+    lastWindowBytes: 0,
+    oldestDataAt: 0,
+    frameTimer: null,
+    frameDue: false,
+    lastUsed: performance.now(),
+    cycleMs: 0,
+  };
+}

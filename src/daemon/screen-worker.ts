@@ -11,7 +11,7 @@ import type { ToWorker, FromWorker, ScreenWorkerData } from './screen-messages.j
 import { linesOf, newScreenTerm, viewOf, type HeadlessTerminal, type ScreenView } from './screen-hibernate.js';
 import { ScreenJobs } from './screen-jobs.js';
 import { clipScreen } from './screen-clip.js';
-import type { Entry, Job } from './screen-entry.js';
+import { newEntry, type Entry, type Job } from './screen-entry.js';
 import { ScreenHibernation } from './screen-hibernation.js';
 import { MemoryRelease } from './screen-memory.js';
 import { SCREEN_APP_STATE_MAX_CHARS, SCREEN_HIBERNATE_CHECKS_PER_DELAY } from './limits.js';
@@ -39,24 +39,9 @@ const jobs = new ScreenJobs({ post, wake: (id, e) => hibernation.wake(id, e) });
 const memory = new MemoryRelease(post, () => hibernation.pending);
 
 function open(id: number, cols: number, rows: number, scrollback: number): void {
-  const entry: Entry = {
-    st: null,
-    sleeping: null,
-    title: '',
-    jobs: [],
-    busy: false,
-    scrollback,
-    windowBytes: 0,
-    windowStart: performance.now(),
-    lastWindowBytes: 0,
-    oldestDataAt: 0,
-    frameTimer: null,
-    frameDue: false,
-    lastUsed: performance.now(),
-    cycleMs: 0,
-  };
-  entry.st = newScreenTerm(cols, rows, scrollback);
-  wire(id, entry, entry.st.term);
+  const st = newScreenTerm(cols, rows, scrollback);
+  const entry = newEntry(st, scrollback);
+  wire(id, entry, st.term);
   terms.set(id, entry);
 }
 

@@ -1,7 +1,7 @@
 // A screen worker entry as screen-worker.ts opens one (a live headless terminal, nothing queued), for the unit tests
 // of the worker's job queue and hibernation policy, which run in the test's own thread.
 import { newScreenTerm, type ScreenTerm } from '../../src/daemon/screen-hibernate.js';
-import type { Entry } from '../../src/daemon/screen-entry.js';
+import { newEntry as workerEntry, type Entry } from '../../src/daemon/screen-entry.js';
 
 export const COLS = 40;
 export const ROWS = 5;
@@ -9,23 +9,7 @@ export const SCROLLBACK = 10;
 
 /** A fresh entry with a live terminal (or none: `null`); `over` sets fields as a test needs them. */
 export function newEntry(over: Partial<Entry> = {}, st: ScreenTerm | null = newScreenTerm(COLS, ROWS, SCROLLBACK)): Entry {
-  return {
-    st,
-    sleeping: null,
-    title: '',
-    jobs: [],
-    busy: false,
-    scrollback: SCROLLBACK,
-    windowBytes: 0,
-    windowStart: performance.now(),
-    lastWindowBytes: 0,
-    oldestDataAt: 0,
-    frameTimer: null,
-    frameDue: false,
-    lastUsed: performance.now(),
-    cycleMs: 0,
-    ...over,
-  };
+  return { ...workerEntry(st, SCROLLBACK), ...over };
 }
 
 /** The terminal's first row as text. */
