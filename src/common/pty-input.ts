@@ -44,11 +44,15 @@ export class PtyInput {
     this._enqueue(buf);
   }
 
-  /** Takes what is still queued, oldest first, and writes nothing more: another writer carries it on, in order. */
+  /**
+   * Takes what is still queued, oldest first, for another writer to carry on in order; later writes start a new
+   * queue behind whatever that writer does.
+   */
   takeQueued(): Buffer[] {
-    const rest = this._queue.splice(0);
-    this.close();
-    return rest;
+    if (this._timer) clearTimeout(this._timer);
+    this._timer = null;
+    this._queued = 0;
+    return this._queue.splice(0);
   }
 
   /** Drops what is queued and writes nothing more (the program has exited). */

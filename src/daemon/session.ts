@@ -28,10 +28,10 @@ export interface SessionClient extends FlowClient {
   /** The session's size changed: a client of another size redraws its clipped view (streams.ts). */
   sizeChanged?(): void;
   /**
-   * Whether this client may now write straight into the pty (direct-input.ts), told to clients that hold it:
-   * called after every change that may change the answer; the client passes on only a change.
+   * Called after every change that may change Session.mayWriteDirectly's answer: a client offered direct input
+   * (direct-input.ts) asks it and tells its terminal of a change.
    */
-  directInput?(ok: boolean): void;
+  directInputMayHaveChanged?(): void;
 }
 
 export interface SessionHooks {
@@ -240,14 +240,12 @@ export class Session {
    */
   mayWriteDirectly(c: SessionClient): boolean {
     if (!this._live || c.readOnly || this.queuedInput > 0) return false;
-    if (c === this._sizeOwner) return true;
-    const interactive = [...this.clients].filter((x) => x.kind === 'attach' && !x.readOnly);
-    if (interactive.some((x) => x.sizePolicy === 'smallest')) return true;
-    return c.cols === this.row.cols && c.rows === this.row.rows;
+    const wanted = this._wantedSize(c);
+    return wanted.cols === this.row.cols && wanted.rows === this.row.rows;
   }
 
   private _updateDirectInput(): void {
-    for (const c of this.clients) c.directInput?.(this.mayWriteDirectly(c));
+    for (const c of this.clients) c.directInputMayHaveChanged?.();
   }
 
   addClient(c: SessionClient): void {
@@ -283,13 +281,19 @@ export class Session {
    * else the size owner's (the latest writer); the launch size with none attached.
    */
   private _fitSize(): void {
+    const { cols, rows } = this._wantedSize(this._sizeOwner);
+    this._applySize(cols, rows);
+  }
+
+  /** The size _fitSize applies when `owner` is the latest writer (the question mayWriteDirectly asks too). */
+  private _wantedSize(owner: SessionClient | null): { cols: number; rows: number } {
     const interactive = [...this.clients].filter((x) => x.kind === 'attach' && !x.readOnly);
-    if (interactive.length === 0) return this._applySize(this.launchCols, this.launchRows);
+    if (interactive.length === 0) return { cols: this.launchCols, rows: this.launchRows };
     if (interactive.some((x) => x.sizePolicy === 'smallest')) {
-      return this._applySize(Math.min(...interactive.map((x) => x.cols)), Math.min(...interactive.map((x) => x.rows)));
+      return { cols: Math.min(...interactive.map((x) => x.cols)), rows: Math.min(...interactive.map((x) => x.rows)) };
     }
-    const owner = this._sizeOwner ?? interactive[interactive.length - 1]!;
-    this._applySize(owner.cols, owner.rows);
+    const o = owner ?? interactive[interactive.length - 1]!;
+    return { cols: o.cols, rows: o.rows };
   }
 
   private _applySize(cols: number, rows: number): void {

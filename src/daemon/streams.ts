@@ -225,8 +225,9 @@ export class AttachStream extends BaseStream {
    * once its input sent through the daemon has all been taken (`taken`), which it waits for before writing
    * directly again, so nothing it typed overtakes what it sent before.
    */
-  directInput(ok: boolean): void {
+  directInputMayHaveChanged(): void {
     if (!this.offeredDirectInput || this._done) return;
+    const ok = this._session.mayWriteDirectly(this);
     if (ok === this._direct && !(ok && this._inputTaken !== this._toldTaken)) return;
     this._direct = ok;
     this._toldTaken = this._inputTaken;

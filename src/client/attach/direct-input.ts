@@ -9,7 +9,7 @@ import { VERSION } from '../../common/version.js';
 
 /** The session's pty master, held by this client: keystrokes written through one ordered, non-blocking queue. */
 export class DirectInput {
-  private _input: PtyInput;
+  private readonly _input: PtyInput;
   private _closed = false;
 
   private constructor(
@@ -73,10 +73,7 @@ export class DirectInput {
 
   /** Hands back what the program has not read yet, oldest first, keeping the master: the caller types elsewhere now. */
   takeQueued(): Buffer[] {
-    if (this._closed || this._input.queued === 0) return [];
-    const rest = this._input.takeQueued();
-    this._input = new PtyInput(this._fd);
-    return rest;
+    return this._closed ? [] : this._input.takeQueued();
   }
 
   /**

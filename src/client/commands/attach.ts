@@ -101,8 +101,8 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
     /** When the last key was typed: the first key after a pause goes through the daemon (DIRECT_INPUT_BURST_MS). */
     let lastKeyAt = 0;
     /** Input for the daemon before the stream's id is known (an event can come before openStream returns). */
-    const early: Buffer[] = [];
-    const throughDaemon = (bytes: Buffer[]): void => {
+    const early: Uint8Array[] = [];
+    const throughDaemon = (bytes: Uint8Array[]): void => {
       if (!id) {
         early.push(...bytes);
         return;
@@ -279,7 +279,7 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
         const mayDirect = direct && (!id || (told.direct && told.taken === sentThrough && now - lastKeyAt < DIRECT_INPUT_BURST_MS));
         lastKeyAt = now;
         if (mayDirect) typeDirectly(direct!, forward);
-        else throughDaemon([Buffer.from(forward)]);
+        else throughDaemon([forward]);
       }
       if (action) act(action);
     };
