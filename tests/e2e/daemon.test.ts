@@ -1,5 +1,5 @@
 // Black-box: the daemon's life: cold starts, crashes, restarts, rotation, settings.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -7,17 +7,9 @@ import { join } from 'node:path';
 import { FrameDecoder, FrameType, decodeControl, encodeControl } from '../../src/protocol/index.js';
 import type { SessionInfo } from '../../src/protocol/index.js';
 import { spawnSync } from 'node:child_process';
-import { CW, alive, makeHome, waitFor, type Home } from '../support/harness.js';
+import { CW, alive, homesPerTest, waitFor } from '../support/harness.js';
 
-const homes: Home[] = [];
-function home(env: NodeJS.ProcessEnv = {}): Home {
-  const h = makeHome(env);
-  homes.push(h);
-  return h;
-}
-afterEach(async () => {
-  for (const h of homes.splice(0)) await h.cleanup();
-});
+const home = homesPerTest();
 
 /** Pids of daemons serving this home, from /proc. */
 function daemonsFor(dir: string): number[] {

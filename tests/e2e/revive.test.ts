@@ -6,17 +6,11 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventRecord, RestartResult, SessionInfo } from '../../src/protocol/index.js';
-import { alive, makeHome, waitFor, type Home } from '../support/harness.js';
+import { alive, homesPerTest, waitFor, type Home } from '../support/harness.js';
 
-const homes: Home[] = [];
+const home = homesPerTest();
 const dirs: string[] = [];
-function home(env: NodeJS.ProcessEnv = {}): Home {
-  const h = makeHome(env);
-  homes.push(h);
-  return h;
-}
-afterEach(async () => {
-  for (const h of homes.splice(0)) await h.cleanup();
+afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 

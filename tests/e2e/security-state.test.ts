@@ -1,6 +1,6 @@
 // Security hardening (issue 14), findings 7 and 10: lost state never reuses a session id, and the smaller
 // limits: large `send` text, a bounded input queue, EMFILE at launch, the launch command line and env checks.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -17,18 +17,9 @@ import {
   type SessionInfo,
 } from '../../src/protocol/index.js';
 import { INPUT_QUEUE_MAX_BYTES } from '../../src/daemon/limits.js';
-import { CW, makeHome, waitFor, type Home } from '../support/harness.js';
+import { CW, homesPerTest, waitFor, type Home } from '../support/harness.js';
 
-const homes: Home[] = [];
-afterEach(async () => {
-  for (const h of homes.splice(0)) await h.cleanup();
-});
-
-function home(): Home {
-  const h = makeHome();
-  homes.push(h);
-  return h;
-}
+const home = homesPerTest();
 
 /** One line on stderr (plus an optional hint line), and no stack trace. */
 function expectOneLine(stderr: string, re: RegExp): void {

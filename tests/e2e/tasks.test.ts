@@ -1,24 +1,16 @@
 // Black-box: scheduled prompts (`cw task`) against a real daemon, with the fake Claude Code TUI as the agent (an
 // idle fake answers "Reply to: <prompt>"). Time is never waited for: `cw task run` runs a task now, and a missed
 // run is made by recording a task's last run far in the past while the daemon is down.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventRecord, SessionInfo, TaskInfo, TaskRunInfo } from '../../src/protocol/index.js';
 import { TASK_LATE_MS } from '../../src/daemon/limits.js';
-import { alive, makeHome, ROOT, waitFor, type Home } from '../support/harness.js';
+import { alive, homesPerTest, ROOT, waitFor, type Home } from '../support/harness.js';
 
 const FAKE_CLAUDE = join(ROOT, 'tests/fixtures/agents/fake-claude.mjs');
-const homes: Home[] = [];
-function home(env: NodeJS.ProcessEnv = {}): Home {
-  const h = makeHome(env);
-  homes.push(h);
-  return h;
-}
-afterEach(async () => {
-  for (const h of homes.splice(0)) await h.cleanup();
-});
+const home = homesPerTest();
 
 const fake = (h: Home, name: string, env: Record<string, string> = {}): Promise<string> =>
   h.ok(['launch', '--name', name, '--agent', 'claude', ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), '--', process.execPath, FAKE_CLAUDE]).then((s) => s.trim());

@@ -4,6 +4,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
 import { processRunning } from '../../src/common/process-running.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -27,6 +28,19 @@ export interface Home {
   spawn(args: string[]): ChildProcess;
   daemonPid(): number | null;
   cleanup(): Promise<void>;
+}
+
+/** `home(env)` for a test file: every home it makes is cleaned up (daemon stopped, directory removed) after its test. */
+export function homesPerTest(): (extraEnv?: NodeJS.ProcessEnv) => Home {
+  const homes: Home[] = [];
+  afterEach(async () => {
+    for (const h of homes.splice(0)) await h.cleanup();
+  });
+  return (extraEnv = {}) => {
+    const h = makeHome(extraEnv);
+    homes.push(h);
+    return h;
+  };
 }
 
 /** A short temporary home (Unix socket paths are limited to ~104 bytes). */
