@@ -41,7 +41,11 @@ export interface ByteTransport {
 }
 
 export interface StreamHandlers {
-  output(bytes: Uint8Array): void;
+  /**
+   * Output on the stream, whose id comes with it: bytes (the attach's restored screen) can arrive in the same read
+   * as the reply that opens the stream, before openStream's caller has its id.
+   */
+  output(bytes: Uint8Array, stream: number): void;
   event(ev: StreamEventOf): void;
 }
 
@@ -148,7 +152,7 @@ export class Channel {
           }
           case FrameType.OUTPUT: {
             const { stream, bytes } = decodeStreamPayload(f.payload);
-            this._streams.get(stream)?.output(bytes);
+            this._streams.get(stream)?.output(bytes, stream);
             break;
           }
           case FrameType.ERROR: {

@@ -96,14 +96,16 @@ export class TermView {
         'attach',
         { session: String(s.id), cols, rows, history: true, readOnly: !interactive },
         {
-          output: (bytes) => {
+          output: (bytes, sid) => {
             if (gen !== this._generation) return;
             // Ack once xterm has parsed the bytes: the same point as `cw attach` acking after its terminal took them.
+            // By the stream id that came with them: the restored screen can arrive before openStream returns, and
+            // bytes never acked would hold the session back for as long as the page stays attached.
             this.term.write(bytes, () => {
-              if (gen !== this._generation || this._stream === null) return;
+              if (gen !== this._generation) return;
               this._unacked += bytes.length;
               if (this._unacked >= FLOW_ACK_BYTES) {
-                this._ch()?.ack(this._stream, this._unacked);
+                this._ch()?.ack(sid, this._unacked);
                 this._unacked = 0;
               }
             });

@@ -117,7 +117,8 @@ describe('cw attach through a real terminal', () => {
     // Detaching leaves the user's terminal on its normal screen (the reset may land just after the exit), as it was.
     await b.waitOutput(`[cw] detached from session ${altId}`);
     await b.waitScreen(() => b.term.buffer.active.type === 'normal', 'the normal screen after detaching');
-    expect((await b.screen())[0]).toBe(`[cw] detached from session ${altId}`);
+    const after = await b.screen();
+    expect(after[0], `the normal screen after detaching:\n${after.join('\n')}\nthe output's tail: ${JSON.stringify(b.output().slice(-400))}`).toBe(`[cw] detached from session ${altId}`);
   }, 40_000);
 
   it('types into the session: the output shows on screen and in cw logs', async () => {

@@ -165,10 +165,9 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
           directInput: localSocket !== null,
         },
         {
-          output: (bytes) => {
+          output: (bytes, sid) => {
             // Ack once the terminal has taken the bytes, so a slow terminal slows the program (flow control).
             const on = f.channel;
-            const sid = stream.id;
             const ack = (): void => {
               if (on !== f.channel) return; // acks belong to the connection that sent the bytes
               unackedLocal += bytes.length;
