@@ -15,6 +15,8 @@ interface Row {
   name: string | null;
   state: string;
   pid: number | null;
+  cols: number;
+  rows: number;
   exitCode: number | null;
   signal: string | null;
 }
@@ -113,6 +115,12 @@ describe('cw daemon restart', () => {
       await waitFor(() => shows('after-42'), 'the attached shell to answer after the restart');
       // Resize works on the handed-over pty: the program sees the new size.
       a.resize(90, 25);
+      // The terminal's SIGWINCH and the keys typed after it reach cw attach in either order: wait until the daemon
+      // has the size, as a person's next key would.
+      await waitFor(async () => {
+        const t = await status(h, 'term');
+        return t.cols === 90 && t.rows === 25;
+      }, 'the daemon to take the new size');
       a.type('stty size\r');
       await waitFor(() => shows('25 90'), 'the new size inside the session');
 

@@ -307,6 +307,9 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
       view?.resize(cols(), rows());
       // A read-only client sends its size too: it changes nothing, but the daemon draws its view clipped to it.
       if (id) f.channel.request('resize', { stream: id, cols: cols(), rows: rows() }).catch(() => {});
+      // The next key goes through the daemon, behind the resize on the same connection: written straight into the
+      // pty it could reach the program before the daemon resized it (`stty size` answered the old size).
+      lastKeyAt = 0;
     };
     const restore = (): void => {
       if (noticeTimer) clearTimeout(noticeTimer);
