@@ -9,42 +9,49 @@ export interface OutputEnd {
   reason: string;
   message: string;
   /**
-   * Where in the session's output the stream stopped: its outputBytes when the stream started plus the live bytes
-   * received since. A new stream with `fromByte` at this position continues without loss or repeat.
+   * Where in the session's output the stream stopped: where its history began (the 'started' event's historyFrom)
+   * plus every byte received since. A new stream with `fromByte` at this position continues without loss or
+   * repeat, also when this one ended in the middle of its history. (From a daemon that does not send
+   * historyFrom: its outputBytes when the stream started plus the live bytes received, exact only once the
+   * history is through.)
    */
   position: number;
+  /** Whether `position` is exact: the daemon said where the history began, or the history was through. */
+  exact: boolean;
 }
 
 /**
- * Opens an output stream and feeds every chunk to `sink` (awaited, so a slow stdout slows the reading and
- * the daemon's queue for us stays bounded). Resolves when the stream ends.
+ * Opens an output stream and feeds every chunk to `sink`. Resolves when the stream ends. `onStart` is told the
+ * session and where the history begins in its output (undefined from an older daemon) before the first byte.
  */
 export async function consumeOutput(
   ch: Channel,
   args: OpArgsOf<'output'>,
   sink: (bytes: Uint8Array) => void,
-  onStart: (session: SessionInfo) => void = () => {},
+  onStart: (session: SessionInfo, historyFrom: number | undefined) => void = () => {},
 ): Promise<{ session: SessionInfo; end: Promise<OutputEnd> }> {
   let exit: SessionInfo | null = null;
   let resolveEnd!: (e: OutputEnd) => void;
   const end = new Promise<OutputEnd>((r) => (resolveEnd = r));
-  // Live output begins at the session's outputBytes as 'started' reports it (the same tick on the daemon).
   let position = 0;
-  let live = false;
+  /** Whether every byte moves the position (the daemon said where the history begins), or only live ones. */
+  let counting = false;
   const { result } = await ch.openStream('output', args, {
     output: (bytes) => {
-      if (live) position += bytes.length;
+      if (counting) position += bytes.length;
       sink(bytes);
     },
     event: (ev: StreamEventOf) => {
       // 'started' comes before any output, so sinks know the session before the first byte.
       if (ev.type === 'started') {
-        position = ev.session.outputBytes;
-        onStart(ev.session);
-      } else if (ev.type === 'history-end') live = true;
+        counting = typeof ev.historyFrom === 'number';
+        // An older daemon: live output begins at outputBytes (the same tick on the daemon), counted from history-end.
+        position = counting ? ev.historyFrom! : ev.session.outputBytes;
+        onStart(ev.session, ev.historyFrom);
+      } else if (ev.type === 'history-end') counting = true;
       else if (ev.type === 'exit') exit = ev.session;
       else if (ev.type === 'end') {
-        resolveEnd({ exit, reason: ev.reason, message: ev.message, position });
+        resolveEnd({ exit, reason: ev.reason, message: ev.message, position, exact: counting });
       }
     },
   });

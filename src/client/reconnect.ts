@@ -76,34 +76,62 @@ export function restartedLine(daemon: Hello): string {
   return `[cw] daemon restarted (pid ${daemon.pid}, cw ${daemon.version})`;
 }
 
+/** The line a follower says when output it fell behind on was rotated out of the log before it could read it. */
+export function gapLine(bytes: number): string {
+  return `[cw] ${bytes} bytes of output were rotated out of the log before this follower read them; following on after them`;
+}
+
+/** What a following command is told besides the bytes. */
+export interface FollowHandlers {
+  /** The session, before its first byte. */
+  onStart(session: SessionInfo): void;
+  /** The connection was lost and a daemon answered again (a `cw daemon restart`): following the session again. */
+  onResume(daemon: Hello, sessionId: number): void;
+  /** Output this follower never received is no longer in the log (rotated out while it was behind): how much. */
+  onGap(bytes: number): void;
+}
+
 /**
- * consumeOutput that follows the session across lost connections: when the stream was following and its
- * connection went away, a new channel picks up at the byte where the old one stopped (fromByte), so the output
- * goes on without a byte lost or repeated. `onResume` is told each time (with the daemon's hello).
+ * consumeOutput that follows the session across lost connections and slow readers: when a following stream's
+ * connection went away, a new channel picks up at the byte where the old one stopped (fromByte); when the daemon
+ * dropped it for reading too slowly (its queue bounded so a slow reader never holds the program back), a new
+ * stream picks up there too, from the log, at this reader's pace. So the output goes on without a byte lost or
+ * repeated, as long as the log still holds it (what a rotation dropped meanwhile is reported to onGap).
  */
 export async function followOutput(
   first: Channel,
   args: OpArgsOf<'output'>,
   sink: (bytes: Uint8Array) => void,
-  onStart: (session: SessionInfo) => void,
-  onResume: (daemon: Hello, sessionId: number) => void,
+  on: FollowHandlers,
 ): Promise<{ session: SessionInfo; end: Promise<OutputEnd> }> {
   const f = new Follower(first);
-  const firstRun = await consumeOutput(first, args, sink, onStart);
+  let from: number | undefined;
+  const firstRun = await consumeOutput(first, args, sink, (s, historyFrom) => {
+    from = historyFrom;
+    on.onStart(s);
+  });
   const id = firstRun.session.id;
   const end = (async (): Promise<OutputEnd> => {
     let run = firstRun;
     try {
       for (;;) {
         const e = await run.end;
-        if (!args.follow || !f.lost({ type: 'end', reason: e.reason })) return e;
-        const daemon = await f.again();
-        if (!daemon) return { ...e, message: `${e.message}, and no daemon answered within ${RECONNECT_TIMEOUT_MS / 1000}s` };
-        onResume(daemon, id);
+        if (!args.follow) return e;
+        if (f.lost({ type: 'end', reason: e.reason })) {
+          const daemon = await f.again();
+          if (!daemon) return { ...e, message: `${e.message}, and no daemon answered within ${RECONNECT_TIMEOUT_MS / 1000}s` };
+          on.onResume(daemon, id);
+        } else if (!(e.reason === 'too_slow' && e.exact && e.position !== from)) {
+          // Ended for good, or dropped with nothing received since the last pick-up (no progress to build on).
+          return e;
+        }
+        from = e.position;
         try {
-          run = await consumeOutput(f.channel, { ...args, session: String(id), history: true, fromByte: e.position }, sink, () => {});
+          run = await consumeOutput(f.channel, { ...args, session: String(id), history: true, fromByte: e.position }, sink, (_s, historyFrom) => {
+            if (historyFrom !== undefined && historyFrom > e.position) on.onGap(historyFrom - e.position);
+          });
         } catch (err) {
-          return { exit: null, reason: 'closed', message: (err as Error).message, position: e.position };
+          return { exit: null, reason: 'closed', message: (err as Error).message, position: e.position, exact: e.exact };
         }
       }
     } finally {

@@ -262,14 +262,17 @@ export class OutputStream extends BaseStream {
 
   /** `fromByte`: history from that position of the session's output (see OpArgs.output) instead of `tail`. */
   async start(dir: string, tail: number | undefined, history: boolean, follow: boolean, fromByte?: number): Promise<void> {
-    this._conn.event(this.id, { type: 'started', session: this._session.info() });
+    // Same tick as addClient: the log's size now is exactly where live output begins, so the history's first byte
+    // is that many bytes before the session's output count (less when a rotation dropped what fromByte asked for).
+    this._segments = !history ? [] : fromByte !== undefined ? openLogTail(dir, this._session.row.outputBytes - fromByte) : openLogRange(dir, tail);
+    const historyBytes = this._segments.reduce((n, seg) => n + seg.to - seg.from, 0);
+    const info = this._session.info();
+    this._conn.event(this.id, { type: 'started', session: info, historyFrom: Math.max(0, info.outputBytes - historyBytes) });
     this._following = follow && this._session.running;
     if (this._following) {
       this._live = [];
       this._session.addClient(this);
     }
-    // Same tick as addClient: the log's size now is exactly where live output begins.
-    this._segments = !history ? [] : fromByte !== undefined ? openLogTail(dir, this._session.row.outputBytes - fromByte) : openLogRange(dir, tail);
     try {
       for (const seg of this._segments) {
         for (let buf = readSegment(seg, HISTORY_READ_BYTES); buf; buf = readSegment(seg, HISTORY_READ_BYTES)) {

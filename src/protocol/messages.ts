@@ -401,7 +401,12 @@ export interface EventRecord {
 
 /** Events on a stream (EVENT frames). Consumers ignore types they do not know. */
 export type StreamEventOf =
-  | { type: 'started'; session: SessionInfo }
+  /**
+   * `historyFrom` (output streams): where in the session's output the history this stream sends begins, as a byte
+   * offset; live output follows the history without a gap. A follower counts from it, so it knows its position
+   * even when the connection goes in the middle of the history. Absent from daemons before it was added.
+   */
+  | { type: 'started'; session: SessionInfo; historyFrom?: number }
   | { type: 'event'; event: EventRecord }
   | { type: 'message'; message: MessageInfo }
   | { type: 'history-end' }

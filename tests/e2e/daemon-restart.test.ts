@@ -155,6 +155,35 @@ describe('cw daemon restart', () => {
   );
 
   it(
+    'a follower still reading the history when the daemon restarts picks up where it stopped in it',
+    async () => {
+      const h = (home = makeHome());
+      // 20 MB of history, then the program waits: the follower has far more to read than any buffer holds.
+      const bulk = `yes 'history line 0123456789 0123456789 0123456789' | head -n 400000`;
+      await h.ok(['launch', '--name', 'big', '--', 'bash', '-c', `${bulk}; echo history-done; read x; echo after-$x; ${bulk}; echo end`]);
+      await waitFor(async () => (await h.cw(['logs', '--tail', '1', 'big'])).stdout.includes('history-done'), 'the history to be written');
+      const follower = h.spawn(['logs', '-f', '--raw', 'big']);
+      const chunks: Buffer[] = [];
+      follower.stdout!.on('data', (d: Buffer) => chunks.push(d));
+      let stderr = '';
+      follower.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      await waitFor(() => chunks.length > 0, 'the follower to begin the history');
+      // Stopped in the middle of the history, it is there when the connection goes.
+      follower.kill('SIGSTOP');
+      await h.ok(['daemon', 'restart']);
+      follower.kill('SIGCONT');
+      await waitFor(() => stderr.includes('[cw] daemon restarted'), 'the follower to follow the new daemon');
+      await h.ok(['send', 'big', 'now']);
+      await h.ok(['wait', 'big', '--until', 'exit', '--timeout', '60']);
+      expect(await exitOf(follower, 60_000)).toBe(0);
+      const log = readFileSync(join(h.dir, 'sessions', String((await status(h, 'big')).id), 'output.log'));
+      const got = Buffer.concat(chunks);
+      expect(got.equals(log), `follower got ${got.length} bytes of ${log.length}, first difference at ${got.findIndex((b, k) => b !== log[k])}; ${stderr}`).toBe(true);
+    },
+    60_000,
+  );
+
+  it(
     'a launch prompt held back by a dialog is carried over and typed once the dialog is answered',
     async () => {
       const h = (home = makeHome());

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { AnsiStripper } from '../../common/ansi.js';
 import { endError } from '../../channel/output-stream.js';
-import { followOutput, restartedLine } from '../reconnect.js';
+import { followOutput, gapLine, restartedLine } from '../reconnect.js';
 import { parseIntOption, say, withDaemon } from '../run.js';
 
 export function register(program: Command): void {
@@ -32,8 +32,11 @@ export function register(program: Command): void {
             if (stripper) emit(stripper.push(bytes));
             else process.stdout.write(bytes);
           },
-          (started) => (sessionId = started.id),
-          (daemon, id) => say(`${restartedLine(daemon)}; following session ${id} again`),
+          {
+            onStart: (started) => (sessionId = started.id),
+            onResume: (daemon, id) => say(`${restartedLine(daemon)}; following session ${id} again`),
+            onGap: (bytes) => say(gapLine(bytes)),
+          },
         );
         const r = await end;
         if (stripper) {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { AnsiStripper } from '../../common/ansi.js';
 import { ExitCode } from '../../channel/errors.js';
 import { endError } from '../../channel/output-stream.js';
-import { followOutput, restartedLine } from '../reconnect.js';
+import { followOutput, gapLine, restartedLine } from '../reconnect.js';
 import { parseIntOption, say, withDaemon } from '../run.js';
 
 /** Lines of history shown before live output when --tail is not given. */
@@ -40,11 +40,14 @@ export function register(program: Command): void {
             if (stripper) emitLines(stripper.push(bytes));
             else process.stdout.write(bytes);
           },
-          (started) => {
-            sessionId = started.id;
-            sessionName = started.name;
+          {
+            onStart: (started) => {
+              sessionId = started.id;
+              sessionName = started.name;
+            },
+            onResume: (daemon, id) => say(`${restartedLine(daemon)}; following session ${id} again`),
+            onGap: (bytes) => say(gapLine(bytes)),
           },
-          (daemon, id) => say(`${restartedLine(daemon)}; following session ${id} again`),
         );
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((r) => {
