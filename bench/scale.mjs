@@ -231,7 +231,8 @@ export async function scale({ quick, log }) {
       const t1 = b.at;
       closeFd(fd);
       if (!b.ok) failures.push(`scale watchers (${mode}): log has ${b.size} bytes, expected ${expected}`);
-      // The live watchers end with the session; the stalled one is woken after that and should report its drop.
+      // The live watchers end with the session; the stalled one is woken after that: dropped from the live stream, it
+      // reads on from the log and should end with every byte too.
       const live = kids.filter((k) => k !== stalled);
       const codes = await Promise.all(live.map((k) => Promise.race([k.exit, after(120_000)])));
       const peak = sampler.stop().max;
@@ -240,14 +241,15 @@ export async function scale({ quick, log }) {
       let stalledMsg = '';
       if (stalled) {
         stalled.c.kill('SIGCONT');
-        stalledCode = await Promise.race([stalled.exit, after(15_000)]);
+        stalledCode = await Promise.race([stalled.exit, after(60_000)]);
         stalledMsg = stalled.stderr().trim().split('\n')[0] ?? '';
       }
       const complete = live.filter((k) => fileSize(k.file) === expected).length;
+      const stalledComplete = stalled ? fileSize(stalled.file) === expected : null;
       const dropped = codes.filter((c) => c !== 0).length;
       const st = await home.json(['status', String(id)]);
       if (st.outputBytes !== expected) failures.push(`scale watchers (${mode}): status outputBytes ${st.outputBytes}, expected ${expected}`);
-      return { mbps: payload.expected / MB / ((t1 - t0) / 1000), rssBefore, peak, hwm, live: live.length, complete, dropped, stalledCode, stalledMsg };
+      return { mbps: payload.expected / MB / ((t1 - t0) / 1000), rssBefore, peak, hwm, live: live.length, complete, dropped, stalledCode, stalledMsg, stalledComplete };
     } finally {
       for (const k of kids) {
         try {
@@ -273,10 +275,10 @@ export async function scale({ quick, log }) {
   ].map(([name, xs]) => {
     const m = median(xs.map((x) => x.mbps));
     const x0 = xs.at(-1);
-    const stalledNote = x0.stalledCode === null ? '–' : `exit ${x0.stalledCode}${x0.stalledMsg ? `: ${x0.stalledMsg.slice(0, 80)}` : ''}`;
+    const stalledNote = x0.stalledCode === null ? '–' : `exit ${x0.stalledCode}, ${x0.stalledComplete ? 'complete' : 'incomplete'}${x0.stalledMsg ? `: ${x0.stalledMsg.slice(0, 80)}` : ''}`;
     return [name, fmt(m), fmtRange(xs.map((x) => x.mbps)), fmtRatio(m / noneMed),
       `${fmt(median(xs.map((x) => x.rssBefore)) / 1024)} → ${fmt(median(xs.map((x) => x.peak)) / 1024)} (max ${fmt(Math.max(...xs.map((x) => x.peak)) / 1024)})`,
-      x0.live ? `${x0.complete}/${x0.live} complete, ${x0.dropped} dropped` : '–', stalledNote];
+      x0.live ? `${x0.complete}/${x0.live} complete, ${x0.dropped} exited non-zero` : '–', stalledNote];
   });
 
   return {
@@ -301,7 +303,7 @@ export async function scale({ quick, log }) {
     targets: [],
     failures,
     notes: [
-      `The daemon bounds each watcher's queue at 8 MiB (drops it beyond), so ${WATCHERS + 1} watchers can hold at most ~${(WATCHERS + 1) * 8} MiB of queued output.`,
+      `The daemon bounds each watcher's queue at 8 MiB (drops it from the live stream beyond, and the watcher reads on from the log), so ${WATCHERS + 1} watchers can hold at most ~${(WATCHERS + 1) * 8} MiB of queued output.`,
       'On a 2-core machine the 50 live watchers are 50 Node processes competing with the writer and the daemon for CPU, so some slowdown of the writer there is CPU contention, not flow control; the "1 stalled watcher" row isolates the stalled one.',
     ],
   };

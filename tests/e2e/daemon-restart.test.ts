@@ -104,6 +104,8 @@ describe('cw daemon restart', () => {
       const after = await list(h);
       for (const b of before) expect(after.find((x) => x.id === b.id)).toMatchObject({ state: 'running', pid: b.pid });
       expect(alive(daemonPid!)).toBe(true);
+      // The writer wrote through the hand-over; it stops now (checked at the end), not after tens more megabytes.
+      writeFileSync(stop, '');
       // The agent's screen came along: it is read as idle again (never as working, never typed into meanwhile).
       await waitFor(async () => (await h.json<{ activity: string }>(['status', 'agent'])).activity === 'idle', 'the agent to be idle again');
       expect((await h.cw(['screen', 'agent'])).stdout).toContain('? for shortcuts');
@@ -141,8 +143,7 @@ describe('cw daemon restart', () => {
       expect(evs.filter((e) => e.type === 'session.ended')).toHaveLength(1);
       eventFollower.kill();
 
-      // The writer never stopped: its log holds every line once, in order, and so does the follower's copy.
-      writeFileSync(stop, '');
+      // The writer never stopped until told: its log holds every line once, in order, and so does the follower's copy.
       await h.ok(['wait', 'writer', '--until', 'exit', '--timeout', '30']);
       expect(await status(h, 'writer')).toMatchObject({ state: 'exited', exitCode: 0 });
       const logged = (await h.cw(['logs', '--raw', 'writer'])).stdout;
