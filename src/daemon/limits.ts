@@ -36,10 +36,19 @@ export const FLOW_LOW_BYTES = 128 * 1024;
 export { FLOW_ACK_BYTES } from '../common/flow.js';
 
 /**
- * Bytes queued on a watcher's socket (watch, logs -f, read-only attach) before it is dropped as too slow.
- * Watchers never pause the agent; a bounded queue keeps daemon memory bounded (zellij's lesson).
+ * Bytes queued on a watcher's socket (watch, logs -f) before it is dropped from the live stream as too slow (the
+ * client then reads on from the log at its own pace). Watchers never pause the agent; a bounded queue keeps
+ * daemon memory bounded (zellij's lesson).
  */
 export const WATCHER_QUEUE_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Bytes queued on a read-only attach's socket (`cw attach --read-only`, a dashboard viewer) before it is behind:
+ * its raw output is skipped and, once the socket has drained, its screen is redrawn from the headless terminal,
+ * as tmux does for a slow terminal (TTY_BLOCK). A viewer wants the screen as it is now, not minutes of backlog;
+ * 1 MiB is the interactive client's pause threshold (flow.ts), many screens' worth of redraws.
+ */
+export const VIEWER_BEHIND_BYTES = 1024 * 1024;
 
 /** Bytes queued on any socket before even an interactive client is dropped: a client that stops reading entirely. */
 export const CLIENT_QUEUE_HARD_MAX_BYTES = 32 * 1024 * 1024;

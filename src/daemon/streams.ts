@@ -8,6 +8,7 @@ import {
   CLIENT_QUEUE_HARD_MAX_BYTES,
   HISTORY_QUEUE_BYTES,
   HISTORY_READ_BYTES,
+  VIEWER_BEHIND_BYTES,
   WATCHER_QUEUE_MAX_BYTES,
 } from './limits.js';
 import { closeSegments, openLogRange, openLogTail, readSegment, type LogSegment } from './output-log.js';
@@ -90,6 +91,8 @@ export class AttachStream extends BaseStream {
   private _clipTimer: NodeJS.Timeout | null = null;
   private _clipping = false;
   private _clipAgain = false;
+  /** A read-only client that fell behind (VIEWER_BEHIND_BYTES): output skipped until its socket drains, then redrawn. */
+  private _behind = false;
   /** Offered direct input (direct-input.ts): told whether it may write into the pty itself, on each change. */
   offeredDirectInput = false;
   private _direct: boolean | null = null;
@@ -205,9 +208,23 @@ export class AttachStream extends BaseStream {
   }
 
   private _send(buf: Uint8Array): void {
-    if (this._tooSlow(this.readOnly ? WATCHER_QUEUE_MAX_BYTES : CLIENT_QUEUE_HARD_MAX_BYTES)) return;
+    if (this.readOnly) {
+      // A viewer never pauses the program and is never dropped for being slow: it skips what it cannot take and
+      // is redrawn once it can (the screen is exact; the bytes skipped are in the log).
+      if (this._behind) return;
+      if (this._conn.transport.bufferedBytes > VIEWER_BEHIND_BYTES) return void this._catchUp();
+    } else if (this._tooSlow(CLIENT_QUEUE_HARD_MAX_BYTES)) return;
     this._conn.output(this.id, buf);
     this._session.sent(this, buf.length);
+  }
+
+  private async _catchUp(): Promise<void> {
+    this._behind = true;
+    await this._conn.transport.whenDrained();
+    this._behind = false;
+    if (this._done) return;
+    // A restore under way was posted after the skipped bytes reached the screen, so it draws them already.
+    if (!this._restoring) await this._restore(false);
   }
 
   override ack(bytes: number): void {

@@ -265,6 +265,31 @@ describe('cw attach through a real terminal', () => {
     expect(await status(h, id)).toMatchObject({ state: 'running', cols: 120, rows: 40, clients: 0 });
   }, 30_000);
 
+  it('a --read-only client too slow for the output is not dropped: it skips what it cannot take and is redrawn', async () => {
+    const h = newHome();
+    const id = await launch(h, SHELL);
+    await waitFor(async () => (await h.ok(['screen', String(id)])).includes('$'), 'the shell prompt');
+    const a = attach(h, [String(id), '--read-only'], 120, 40);
+    await a.waitScreen(prompt, 'the prompt in the read-only client');
+    // The viewer stops reading (a slow link) while the program writes far more than any queue holds.
+    process.kill(a.proc.pid, 'SIGSTOP');
+    try {
+      await h.ok(['send', String(id), `yes 'a viewer cannot keep up with this line 0123456789' | head -n 400000; echo flood-$((4*4))`]);
+      await waitFor(async () => (await h.ok(['screen', String(id)])).includes('flood-16'), 'the flood to end', 60_000);
+    } finally {
+      process.kill(a.proc.pid, 'SIGCONT');
+    }
+    // Still attached, and its screen is the session's screen now.
+    await a.waitScreen((l) => l.includes('flood-16'), 'the redrawn screen in the read-only client', 30_000);
+    expect(a.exitCode).toBeNull();
+    expect(a.output()).not.toContain('too far behind');
+    expect(await status(h, id)).toMatchObject({ clients: 1 });
+    await h.ok(['send', String(id), 'echo after-$((7*7))']);
+    await a.waitScreen((l) => l.includes('after-49'), 'live output again');
+    a.type('\x02d');
+    expect(await exitWithin(a)).toBe(0);
+  }, 90_000);
+
   it('refuses an exited session with a pointer to cw logs; without SESSION picks the most recent running one', async () => {
     const h = newHome();
     const first = await launch(h, SHELL);
