@@ -41,7 +41,10 @@ export function register(program: Command): void {
     .action(async (refs: string[], o: { follow?: boolean; tail?: number; since?: number; json?: boolean }) => {
       await withDaemon(async (first) => {
         const f = new Follower(first);
-        /** The id of the last event printed: a follower that lost its daemon (`cw daemon restart`) resumes after it. */
+        /**
+         * The id of the last event printed: a follower that lost its daemon (`cw daemon restart`), or that the daemon
+         * dropped for reading too slowly, resumes after it.
+         */
         let lastId = 0;
         const follow = async (since: number | undefined): Promise<Extract<StreamEventOf, { type: 'end' }>> => {
           let resolveEnd!: (ev: Extract<StreamEventOf, { type: 'end' }>) => void;
@@ -63,10 +66,16 @@ export function register(program: Command): void {
         };
         try {
           let e = await follow(o.since);
-          while (o.follow && f.lost(e)) {
-            const daemon = await f.again();
-            if (!daemon) break;
-            say(`${restartedLine(daemon)}; following events again`);
+          let from = lastId;
+          for (;;) {
+            if (!o.follow) break;
+            if (f.lost(e)) {
+              const daemon = await f.again();
+              if (!daemon) break;
+              say(`${restartedLine(daemon)}; following events again`);
+            } else if (!(e.reason === 'too_slow' && lastId > from)) break;
+            // Dropped for reading too slowly (or after a restart): the history has every event after the last printed.
+            from = lastId;
             e = await follow(lastId || o.since);
           }
           if (e.reason !== 'eof' && e.reason !== 'detached') throw new ClientError(`event stream ended: ${e.message}`);
