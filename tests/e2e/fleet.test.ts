@@ -8,6 +8,7 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import pty from 'node-pty';
 import { CW, exitOf, makeHome, waitFor, type Home, freePort } from '../support/harness.js';
+import { disposeTerminals, userTerminal } from '../support/user-terminal.js';
 
 const HEARTBEAT_MS = 500;
 const EXPIRY_MS = 2_000;
@@ -50,6 +51,7 @@ interface Nats {
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
+  disposeTerminals();
   for (const c of cleanups.splice(0).reverse()) {
     try {
       await c();
@@ -291,6 +293,43 @@ describe('fleet over a real nats-server', () => {
     await waitFor(() => out2.includes('attached-42'), 'the restored screen through a saved server', 15_000);
     q.write('\x02d');
     expect(await exited2).toBe(0);
+  });
+
+  it('cw top shows every fleet node and saved server beside this machine: sessions, preview, attach and back', { timeout: 90_000 }, async () => {
+    const auth = { token: TOKEN };
+    const nats = await startNats(auth);
+    const box = await startNode('box', nats, auth);
+    const dock = await startNode('dock', nats, auth);
+    const client = clientHome(nats, auth);
+    await client.ok(['fleet', 'launch', '--on', 'box', '--name', 'boxsh', '--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile']);
+    await client.ok(['fleet', 'launch', '--on', 'dock', '--name', 'docksh', '--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile']);
+    await client.ok(['fleet', 'send', 'box:boxsh', 'echo on-box-$((6*7))']);
+    // dock is also a saved server: shown once, under its saved name, with its saved token.
+    await client.ok(['server', 'add', 'dock-saved', `ws://127.0.0.1:${dock.port}`, '--token', (await dock.home.ok(['token'])).trim()]);
+    const t = userTerminal(client, process.execPath, [CW, 'top'], 110, 30, { CODEWIRE_TOKEN: (await box.home.ok(['token'])).trim() }, { waitMs: 20_000 });
+    let lines = await t.waitScreen(
+      (l) => l.some((x) => x.startsWith('── box (fleet) · 1 session')) && l.some((x) => x.startsWith('── dock-saved · 1 session')) && l.some((x) => /\bboxsh\b/.test(x)),
+      'both nodes in the cockpit',
+    );
+    expect(lines.some((x) => x.startsWith('── local · 0 sessions'))).toBe(true);
+    expect(lines.some((x) => x.includes('dock (fleet)'))).toBe(false);
+    // The box session selected: its screen is the preview; Enter attaches over the node's URL, Ctrl+B d comes back.
+    for (let i = 0; i < 3 && !(await t.screen()).some((x) => x.startsWith('── ') && x.includes(' boxsh on box (fleet) · ')); i++) t.type('\x1b[B');
+    lines = await t.waitScreen((l) => l.some((x) => x.startsWith('── ') && x.includes(' boxsh on box (fleet) · ')) && l.includes('on-box-42'), 'the box session in the preview');
+    t.type('\r');
+    await t.waitScreen((l) => !l.some((x) => x.includes('cw top ·')) && l.includes('on-box-42'), 'attached to box over its URL');
+    await waitFor(async () => (JSON.parse(await box.home.ok(['status', 'boxsh', '--json'])) as { clients: number }).clients === 1, 'one client on box');
+    t.type('echo typed-$((2+3))\r');
+    await t.waitScreen((l) => l.includes('typed-5'), 'typing reaches the session on box');
+    t.type('\x02d');
+    await t.waitScreen((l) => !!l[0]?.includes('cw top ·'), 'back in the cockpit');
+    t.type('q');
+    expect(await t.exited).toBe(0);
+    // Without a token for a node, it is listed with what to do, never silently left out.
+    const u = userTerminal(client, process.execPath, [CW, 'top'], 160, 30, {}, { waitMs: 20_000 });
+    lines = await u.waitScreen((l) => l.some((x) => x.startsWith('── box (fleet) · unreachable: no token for ws://127.0.0.1:')), 'box listed without a token');
+    u.type('q');
+    expect(await u.exited).toBe(0);
   });
 
   it('a node killed with SIGKILL stays listed as silent, then drops out after the expiry; requests to it fail at once', { timeout: 60_000 }, async () => {

@@ -24,6 +24,8 @@ export interface CockpitMachine {
   cliArgs: string[];
   /** Set in (or, undefined, removed from) the child's environment. */
   cliEnv: Record<string, string | undefined>;
+  /** Why this machine cannot be reached at all (a fleet node without a URL or a token): shown in its header. */
+  unavailable?: string;
 }
 
 /** Runs `fn` at most once per `ms`, the last call winning; calls in between are folded into one. */
@@ -147,6 +149,10 @@ export async function runCockpit(machines: CockpitMachine[]): Promise<number> {
   const messagesThrottle = new Throttle(COCKPIT_LIST_COALESCE_MS, refreshMessages);
 
   for (const m of machines) {
+    if (m.unavailable) {
+      viewOf(m.key).error = m.unavailable;
+      continue;
+    }
     const listThrottle: Throttle = new Throttle(COCKPIT_LIST_COALESCE_MS, () => void sources.get(m.key)!.refresh());
     const src = new Source(m.key, m.target, {
       list: (sessions, error) => {

@@ -345,6 +345,55 @@ async function attachOver(url: string, session: string, o: { token: string | und
   }
 }
 
+/** A fleet node as the cockpit lists it: where to reach its daemon, or why it cannot be. */
+export interface FleetNodeForCockpit {
+  node: string;
+  url: string | null;
+  /** Why the node cannot be shown (silent, no URL); null when it can be reached at `url`. */
+  why: string | null;
+}
+
+/**
+ * The fleet's nodes other than this machine's, for the cockpit: null when this machine has no NATS configured
+ * ([nats] in config.toml, CODEWIRE_NATS_URL); `error` when the fleet could not be asked (one line, no secrets).
+ */
+export async function fleetNodesForCockpit(): Promise<{ nodes: FleetNodeForCockpit[]; error: string | null } | null> {
+  const { loadDaemonConfig } = await import('../../common/config.js');
+  const { codewireHome } = await import('../../common/paths.js');
+  const { nodeNameFromHostname } = await import('../../common/fleet/subjects.js');
+  let me: string;
+  try {
+    const cfg = loadDaemonConfig(codewireHome());
+    if (!cfg.nats && !process.env.CODEWIRE_NATS_URL) return null;
+    me = cfg.name ?? nodeNameFromHostname(hostname());
+  } catch {
+    return null; // a broken config.toml is reported by the commands that need it
+  }
+  let nc: NatsConnection | null = null;
+  try {
+    const r = await import('../fleet-requester.js');
+    nc = await r.connectFleet(await natsConfig({}));
+    const found = await r.discover(nc);
+    const nodes = views(found.nodes, found.silent)
+      .filter((v) => v.node !== me)
+      .map((v): FleetNodeForCockpit => ({
+        node: v.node,
+        url: v.url,
+        why:
+          v.status === 'silent'
+            ? `silent for ${v.lastHeartbeatSecondsAgo ?? '?'}s (see \`cw fleet list\`)`
+            : v.url
+              ? null
+              : 'no URL to reach it: on that machine, set [daemon] listen in config.toml',
+      }));
+    return { nodes, error: null };
+  } catch (err) {
+    return { nodes: [], error: (err as Error).message };
+  } finally {
+    await nc?.close().catch(() => {});
+  }
+}
+
 /** True when NODE:SESSION messages should cross the fleet: a node-shaped prefix and NATS configured here. */
 export async function fleetConfigured(targetText: string): Promise<boolean> {
   if (!parseNodeTarget(targetText) || targetText.startsWith('tag:')) return false;

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { ClientError } from '../../channel/errors.js';
 import { redactUrl } from '../../common/redact.js';
-import { daemonTarget } from '../run.js';
+import { daemonTarget, type DaemonTarget } from '../run.js';
+import type { RemoteTarget } from '../remote.js';
 import type { CockpitMachine } from '../cockpit/cockpit.js';
 
 export function register(program: Command): void {
@@ -11,7 +12,7 @@ export function register(program: Command): void {
     .description('the cockpit: every session live, with its screen; attach, answer dialogs, send, launch, kill (also `cw` alone)')
     .addHelpText(
       'after',
-      '\nKeys: ↑↓ select, Enter attach (Ctrl+B d comes back), 1/2/3/y/n/Enter/Esc answer a waiting dialog, s send a line,\nl launch, x kill, / filter, m messages, ? help, q quit. With --server, that machine is shown beside this one.',
+      '\nKeys: ↑↓ select, Enter attach (Ctrl+B d comes back), 1/2/3/y/n/Enter/Esc answer a waiting dialog, s send a line,\nl launch, x kill, / filter, m messages, ? help, q quit. Beside this machine: --server\'s, every saved server (`cw server list`)\nand, with [nats] configured, every fleet node.',
     )
     .action(async (_o: unknown, cmd: Command) => {
       if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -32,8 +33,61 @@ export function register(program: Command): void {
           cliEnv: t.remote.token ? { CODEWIRE_TOKEN: t.remote.token } : {},
         });
       }
+      await addOtherMachines(machines, t, g.token);
       // A bundle of its own (scripts/build.mjs COLD): no other command pays for loading the cockpit.
       const { runCockpit } = await import('../cockpit/cockpit.js');
       process.exitCode = await runCockpit(machines);
     });
+}
+
+/**
+ * Every other machine the user reaches, after this one and --server's: each saved server (`cw server add`), then,
+ * when this machine is in a fleet, each fleet node not already listed by its URL. A node is reached over its URL
+ * with the token of the saved server for that URL, else --token or CODEWIRE_TOKEN; one without a URL or a token is
+ * listed with the reason, so the user sees the whole fleet and what to fix.
+ */
+async function addOtherMachines(machines: CockpitMachine[], t: DaemonTarget, token: string | undefined): Promise<void> {
+  const { loadServers } = await import('../servers.js');
+  const { normalizeUrl, resolveTarget } = await import('../remote.js');
+  const norm = (u: string): string => {
+    try {
+      return normalizeUrl(u).replace(/\/+$/, '').toLowerCase();
+    } catch {
+      return u;
+    }
+  };
+  const urls = new Set(t.remote ? [norm(t.remote.url)] : []);
+  for (const [name, saved] of Object.entries(loadServers(t.home))) {
+    if (urls.has(norm(saved.url))) continue;
+    let remote: RemoteTarget | null;
+    try {
+      remote = resolveTarget(name, undefined);
+    } catch {
+      continue; // not a ws:// or wss:// URL: `cw server list` shows it
+    }
+    if (!remote) continue;
+    urls.add(norm(saved.url));
+    machines.push({ key: `server:${name}`, label: name, target: { home: t.home, remote }, cliArgs: ['--server', name], cliEnv: { CODEWIRE_SERVER: undefined } });
+  }
+  const { fleetNodesForCockpit } = await import('./fleet.js');
+  const fleet = await fleetNodesForCockpit();
+  if (!fleet) return;
+  if (fleet.error) machines.push({ key: 'fleet', label: 'fleet', target: { home: t.home, remote: null }, cliArgs: [], cliEnv: {}, unavailable: fleet.error });
+  const nodeToken = token ?? process.env.CODEWIRE_TOKEN;
+  for (const n of fleet.nodes) {
+    const base = { key: `node:${n.node}`, label: `${n.node} (fleet)`, cliArgs: [] as string[], cliEnv: {} };
+    if (n.why || !n.url) {
+      machines.push({ ...base, target: { home: t.home, remote: null }, unavailable: n.why ?? 'no URL' });
+      continue;
+    }
+    if (urls.has(norm(n.url))) continue; // a saved server (or --server) already shows it
+    if (!nodeToken) {
+      const shown = redactUrl(n.url);
+      machines.push({ ...base, target: { home: t.home, remote: null }, unavailable: `no token for ${shown}: \`cw server add ${n.node} ${shown} --token T\` (\`cw token\` on the node prints it)` });
+      continue;
+    }
+    const remote: RemoteTarget = { name: null, url: normalizeUrl(n.url), token: nodeToken };
+    // The token travels in the child's environment, never in its argv.
+    machines.push({ ...base, target: { home: t.home, remote }, cliArgs: ['--server', remote.url], cliEnv: { CODEWIRE_SERVER: undefined, CODEWIRE_TOKEN: nodeToken } });
+  }
 }
