@@ -39,6 +39,11 @@ export const COCKPIT_LIST_COALESCE_MS = 250;
 export const COCKPIT_PREVIEW_COALESCE_MS = 150;
 /** `cw top`: how long a notice (sent, killed, an error) stays in the footer. */
 export const COCKPIT_NOTICE_MS = 5_000;
+/**
+ * How long `cw top` waits at start for the fleet (connecting to NATS and discovery, itself at most 2 s): a NATS
+ * address that does not answer must not hold the first frame long; the fleet's line then says so.
+ */
+export const COCKPIT_FLEET_WAIT_MS = 3_000;
 
 /** How long `cw attach` shows its notice (how to detach and scroll) in the last row before redrawing it away: long enough to read a line. */
 export const ATTACH_NOTICE_MS = 3_000;

@@ -12,6 +12,7 @@ import { KEY_HINT, keyBytes } from '../../channel/keys.js';
 import type { FleetOpResults } from '../fleet-requester.js';
 import { collect, formatAge, printJson, reportError, say, table, usage } from '../run.js';
 import { childProcess } from '../../common/builtins.js';
+import { COCKPIT_FLEET_WAIT_MS } from '../../common/limits.js';
 
 type NatsConnection = Awaited<ReturnType<typeof import('../fleet-requester.js').connectFleet>>;
 type Requester = typeof import('../fleet-requester.js');
@@ -369,6 +370,14 @@ export async function fleetNodesForCockpit(): Promise<{ nodes: FleetNodeForCockp
   } catch {
     return null; // a broken config.toml is reported by the commands that need it
   }
+  // The cockpit waits for this before its first frame: a NATS address that does not answer must not hold it long.
+  const giveUp = new Promise<{ nodes: FleetNodeForCockpit[]; error: string }>((resolve) =>
+    setTimeout(() => resolve({ nodes: [], error: `the fleet did not answer within ${COCKPIT_FLEET_WAIT_MS / 1000}s (see \`cw fleet list\`)` }), COCKPIT_FLEET_WAIT_MS).unref(),
+  );
+  return Promise.race([askFleet(me), giveUp]);
+}
+
+async function askFleet(me: string): Promise<{ nodes: FleetNodeForCockpit[]; error: string | null }> {
   let nc: NatsConnection | null = null;
   try {
     const r = await import('../fleet-requester.js');
@@ -388,7 +397,9 @@ export async function fleetNodesForCockpit(): Promise<{ nodes: FleetNodeForCockp
       }));
     return { nodes, error: null };
   } catch (err) {
-    return { nodes: [], error: (err as Error).message };
+    // Already without credentials (connectFleet's messages never show them); redacted again, as every line is.
+    const { redactUrls } = await import('../../common/redact.js');
+    return { nodes: [], error: redactUrls((err as Error).message) };
   } finally {
     await nc?.close().catch(() => {});
   }
