@@ -40,10 +40,21 @@ export const COCKPIT_PREVIEW_COALESCE_MS = 150;
 /** `cw top`: how long a notice (sent, killed, an error) stays in the footer. */
 export const COCKPIT_NOTICE_MS = 5_000;
 /**
- * How long `cw top` waits at start for the fleet (connecting to NATS and discovery, itself at most 2 s): a NATS
- * address that does not answer must not hold the first frame long; the fleet's line then says so.
+ * How long one look at the fleet by `cw top` may take (connecting to NATS and discovery, itself at most 2 s): a
+ * NATS address that does not answer is one line in the cockpit ("did not answer within 3s") instead of a wait.
  */
 export const COCKPIT_FLEET_WAIT_MS = 3_000;
+/**
+ * How often `cw top` looks at the fleet again, so nodes that joined or left show: a NATS connection and one
+ * scatter-gather each time, cheap next to the per-machine list refresh (COCKPIT_REFRESH_MS).
+ */
+export const COCKPIT_FLEET_REFRESH_MS = 10_000;
+/**
+ * The longest `cw top` waits before connecting again to a machine it could not reach: after each failure in a row
+ * the wait doubles from COCKPIT_REFRESH_MS up to this, so a wrong token does not get this address locked out by
+ * the daemon's failed-attempt limit, and a machine that comes back shows within a minute.
+ */
+export const COCKPIT_RETRY_MAX_MS = 60_000;
 
 /** How long `cw attach` shows its notice (how to detach and scroll) in the last row before redrawing it away: long enough to read a line. */
 export const ATTACH_NOTICE_MS = 3_000;

@@ -104,9 +104,11 @@ interface StartedNode {
   log: () => string;
 }
 
-async function startNode(name: string, nats: Nats, auth: Auth, extra: { fleet?: string; expectJoin?: boolean } = {}): Promise<StartedNode> {
+async function startNode(name: string, nats: Nats, auth: Auth, extra: { fleet?: string; expectJoin?: boolean; token?: string } = {}): Promise<StartedNode> {
   const home = fleetHome();
   const port = await freePort();
+  // The node's token for remote clients (`cw token`), when the test needs it to be another node's.
+  if (extra.token) writeFileSync(join(home.dir, 'token'), `${extra.token}\n`, { mode: 0o600 });
   writeFileSync(
     join(home.dir, 'config.toml'),
     `[daemon]\nname = "${name}"\nlisten = "127.0.0.1:${port}"\n${natsToml(nats.url, auth)}[fleet]\nheartbeat_ms = ${HEARTBEAT_MS}\nexpiry_ms = ${EXPIRY_MS}\n${extra.fleet ?? ''}`,
@@ -323,6 +325,10 @@ describe('fleet over a real nats-server', () => {
     await t.waitScreen((l) => l.includes('typed-5'), 'typing reaches the session on box');
     t.type('\x02d');
     await t.waitScreen((l) => !!l[0]?.includes('cw top ·'), 'back in the cockpit');
+    // A node that joins while the cockpit is open shows up at its next look at the fleet (every 10 s).
+    const late = await startNode('late', nats, auth, { token: (await box.home.ok(['token'])).trim() });
+    await late.home.ok(['launch', '--name', 'latesh', '--', 'bash', '--norc', '--noprofile']);
+    await t.waitScreen((l) => l.some((x) => x.startsWith('── late (fleet) · 1 session')), 'the node that joined later', 30_000);
     t.type('q');
     expect(await t.exited).toBe(0);
     // Without a token for a node, it is listed with what to do, never silently left out.

@@ -7,7 +7,7 @@ import { childProcess } from '../../common/builtins.js';
 import { launchArgs } from '../../common/launch-args.js';
 import { redactUrls } from '../../common/redact.js';
 import { safeLine } from '../../common/terminal-text.js';
-import { COCKPIT_FRAME_MS, COCKPIT_LIST_COALESCE_MS, COCKPIT_NOTICE_MS, COCKPIT_PREVIEW_COALESCE_MS, COCKPIT_REFRESH_MS } from '../../common/limits.js';
+import { COCKPIT_FLEET_REFRESH_MS, COCKPIT_FRAME_MS, COCKPIT_LIST_COALESCE_MS, COCKPIT_NOTICE_MS, COCKPIT_PREVIEW_COALESCE_MS, COCKPIT_REFRESH_MS } from '../../common/limits.js';
 import type { DaemonTarget } from '../run.js';
 import { parseKeys, type Key } from './keys.js';
 import { findSession, initialState, keepSelection, listLines, moveSelection, refAtRow, shellWords, type CockpitState, type MachineView, type RowRef } from './model.js';
@@ -65,7 +65,12 @@ function childEnv(changes: Record<string, string | undefined>): NodeJS.ProcessEn
 const DIALOG_KEYS: Record<string, string> = { '1': '1', '2': '2', '3': '3', y: 'y', n: 'n' };
 
 /** Runs the cockpit until the user quits (or a signal); resolves with the exit code. The terminal is restored first. */
-export async function runCockpit(machines: CockpitMachine[]): Promise<number> {
+export async function runCockpit(
+  shownFirst: CockpitMachine[],
+  /** The fleet's nodes as machines, asked again now and then (none without [nats]). */
+  opts: { fleet?: () => Promise<CockpitMachine[]> } = {},
+): Promise<number> {
+  const machines = [...shownFirst];
   const stdin = process.stdin;
   const stdout = process.stdout;
   const state: CockpitState = initialState(machines.map((m): MachineView => ({ key: m.key, label: m.label, sessions: [], error: null })));
@@ -148,15 +153,19 @@ export async function runCockpit(machines: CockpitMachine[]): Promise<number> {
   };
   const messagesThrottle = new Throttle(COCKPIT_LIST_COALESCE_MS, refreshMessages);
 
-  for (const m of machines) {
+  const listThrottles = new Map<string, Throttle>();
+  /** Starts showing machine `m` (already in `machines` and the state): its daemon, or why it cannot be reached. */
+  const startMachine = (m: CockpitMachine): void => {
     if (m.unavailable) {
       viewOf(m.key).error = m.unavailable;
-      continue;
+      return;
     }
-    const listThrottle: Throttle = new Throttle(COCKPIT_LIST_COALESCE_MS, () => void sources.get(m.key)!.refresh());
+    const listThrottle: Throttle = new Throttle(COCKPIT_LIST_COALESCE_MS, () => void sources.get(m.key)?.refresh());
+    listThrottles.set(m.key, listThrottle);
     const src = new Source(m.key, m.target, {
       list: (sessions, error) => {
-        const v = viewOf(m.key);
+        const v = state.machines.find((x) => x.key === m.key);
+        if (!v) return; // no longer shown (a fleet node that left)
         if (sessions) v.sessions = sessions;
         v.error = error;
         reselect();
@@ -172,7 +181,54 @@ export async function runCockpit(machines: CockpitMachine[]): Promise<number> {
       },
     });
     sources.set(m.key, src);
-  }
+  };
+  for (const m of machines) startMachine(m);
+
+  /** Stops showing machine `key`: a fleet node that left, or changed (it is started again as it is now). */
+  const stopMachine = (key: string): void => {
+    sources.get(key)?.dispose();
+    sources.delete(key);
+    listThrottles.get(key)?.cancel();
+    listThrottles.delete(key);
+    state.messages.delete(key);
+    machines.splice(machines.findIndex((m) => m.key === key), 1);
+    state.machines.splice(state.machines.findIndex((m) => m.key === key), 1);
+    if (state.selected?.machine === key) state.selected = null;
+  };
+
+  // Fleet nodes come and go: asked at once (the first frame does not wait for NATS), then every
+  // COCKPIT_FLEET_REFRESH_MS; a node that left is taken out, a changed one (a URL now, a token) started anew.
+  const fleetKeys = new Set<string>();
+  let syncingFleet = false;
+  const syncFleet = async (): Promise<void> => {
+    if (!opts.fleet || syncingFleet || finished) return;
+    syncingFleet = true;
+    try {
+      const now = await opts.fleet().catch(() => null);
+      if (!now || finished) return;
+      const same = (a: CockpitMachine, b: CockpitMachine): boolean =>
+        a.label === b.label && a.unavailable === b.unavailable && a.target.remote?.url === b.target.remote?.url && a.target.remote?.token === b.target.remote?.token;
+      for (const key of [...fleetKeys]) {
+        const next = now.find((m) => m.key === key);
+        if (next && same(machineOf(key), next)) continue;
+        stopMachine(key);
+        fleetKeys.delete(key);
+      }
+      for (const m of now) {
+        if (machines.some((x) => x.key === m.key)) continue;
+        machines.push(m);
+        state.machines.push({ key: m.key, label: m.label, sessions: [], error: null });
+        fleetKeys.add(m.key);
+        startMachine(m);
+        void sources.get(m.key)?.refresh();
+      }
+      reselect();
+      redraw();
+    } finally {
+      syncingFleet = false;
+    }
+  };
+  const fleetTimer = opts.fleet ? setInterval(() => void syncFleet(), COCKPIT_FLEET_REFRESH_MS) : null;
   const refreshAll = (): void => {
     for (const src of sources.values()) void src.refresh();
     refreshMessages();
@@ -435,6 +491,7 @@ export async function runCockpit(machines: CockpitMachine[]): Promise<number> {
     messagesThrottle.cancel();
     clearInterval(periodic);
     clearInterval(clock);
+    if (fleetTimer) clearInterval(fleetTimer);
     if (noticeTimer) clearTimeout(noticeTimer);
     process.off('SIGTERM', onTerm);
     process.off('SIGHUP', onHup);
@@ -463,5 +520,6 @@ export async function runCockpit(machines: CockpitMachine[]): Promise<number> {
 
   resume();
   refreshAll();
+  void syncFleet();
   return done;
 }

@@ -4,6 +4,7 @@
 import type { Channel } from '../../channel/channel.js';
 import type { EventRecord, OpArgsOf, Op, OpResults, SessionInfo } from '../../protocol/messages.js';
 import { openChannelTo, type DaemonTarget } from '../run.js';
+import { COCKPIT_REFRESH_MS, COCKPIT_RETRY_MAX_MS } from '../../common/limits.js';
 
 export interface SourceEvents {
   /** The list changed (or could not be read: `error`). */
@@ -20,6 +21,10 @@ export class Source {
   private _preview: { id: number; stream: number } | null = null;
   private _listing = false;
   private _disposed = false;
+  /** Connections failed in a row, the last one's error, and when to try again (backing off: COCKPIT_RETRY_MAX_MS). */
+  private _failures = 0;
+  private _lastError: Error | null = null;
+  private _retryAt = 0;
 
   constructor(
     readonly key: string,
@@ -30,9 +35,19 @@ export class Source {
   /** The channel, connecting (and subscribing to events) when there is none or the last one closed. */
   private _channel(): Promise<Channel> {
     if (this._ch && !this._ch.error) return Promise.resolve(this._ch);
+    // Not at every refresh once it failed: a daemon that refuses a wrong token locks out an address that keeps
+    // trying (HTTP 429), and one that is down need not be asked every 2 s.
+    if (this._lastError && Date.now() < this._retryAt) return Promise.reject(this._lastError);
     this._connecting ??= (async () => {
       try {
-        const ch = await openChannelTo(this._target);
+        const ch = await openChannelTo(this._target).catch((err: Error) => {
+          this._failures++;
+          this._lastError = err;
+          this._retryAt = Date.now() + Math.min(COCKPIT_RETRY_MAX_MS, COCKPIT_REFRESH_MS * 2 ** (this._failures - 1));
+          throw err;
+        });
+        this._failures = 0;
+        this._lastError = null;
         if (this._disposed) {
           ch.end();
           throw new Error('closed');

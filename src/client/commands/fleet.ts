@@ -354,6 +354,17 @@ export interface FleetNodeForCockpit {
   why: string | null;
 }
 
+/** Whether this machine has NATS configured ([nats] in config.toml, CODEWIRE_NATS_URL); false for a broken config. */
+export async function fleetConfiguredHere(): Promise<boolean> {
+  const { loadDaemonConfig } = await import('../../common/config.js');
+  const { codewireHome } = await import('../../common/paths.js');
+  try {
+    return !!loadDaemonConfig(codewireHome()).nats || !!process.env.CODEWIRE_NATS_URL;
+  } catch {
+    return false; // a broken config.toml is reported by the commands that need it
+  }
+}
+
 /**
  * The fleet's nodes other than this machine's, for the cockpit: null when this machine has no NATS configured
  * ([nats] in config.toml, CODEWIRE_NATS_URL); `error` when the fleet could not be asked (one line, no secrets).
@@ -408,13 +419,7 @@ async function askFleet(me: string): Promise<{ nodes: FleetNodeForCockpit[]; err
 /** True when NODE:SESSION messages should cross the fleet: a node-shaped prefix and NATS configured here. */
 export async function fleetConfigured(targetText: string): Promise<boolean> {
   if (!parseNodeTarget(targetText) || targetText.startsWith('tag:')) return false;
-  const { loadDaemonConfig } = await import('../../common/config.js');
-  const { codewireHome } = await import('../../common/paths.js');
-  try {
-    return !!loadDaemonConfig(codewireHome()).nats || !!process.env.CODEWIRE_NATS_URL;
-  } catch {
-    return false; // a broken config.toml is reported by the command that needs it
-  }
+  return fleetConfiguredHere();
 }
 
 /**

@@ -33,20 +33,21 @@ export function register(program: Command): void {
           cliEnv: t.remote.token ? { CODEWIRE_TOKEN: t.remote.token } : {},
         });
       }
-      await addOtherMachines(machines, t, g.token);
+      const fleet = await otherMachines(machines, t, g.token);
       // A bundle of its own (scripts/build.mjs COLD): no other command pays for loading the cockpit.
       const { runCockpit } = await import('../cockpit/cockpit.js');
-      process.exitCode = await runCockpit(machines);
+      process.exitCode = await runCockpit(machines, { fleet });
     });
 }
 
 /**
- * Every other machine the user reaches, after this one and --server's: each saved server (`cw server add`), then,
- * when this machine is in a fleet, each fleet node not already listed by its URL. A node is reached over its URL
- * with the token of the saved server for that URL, else --token or CODEWIRE_TOKEN; one without a URL or a token is
- * listed with the reason, so the user sees the whole fleet and what to fix.
+ * Every other machine the user reaches, after this one and --server's: each saved server (`cw server add`) now,
+ * and, when this machine is in a fleet, a way to ask for the fleet's nodes not already listed by their URL (the
+ * cockpit asks at start and again now and then). A node is reached over its URL with the token of the saved server
+ * for that URL, else --token or CODEWIRE_TOKEN; one without a URL or a token is listed with the reason, so the user
+ * sees the whole fleet and what to fix.
  */
-async function addOtherMachines(machines: CockpitMachine[], t: DaemonTarget, token: string | undefined): Promise<void> {
+async function otherMachines(machines: CockpitMachine[], t: DaemonTarget, token: string | undefined): Promise<(() => Promise<CockpitMachine[]>) | undefined> {
   const { loadServers } = await import('../servers.js');
   const { normalizeUrl, resolveTarget } = await import('../remote.js');
   const norm = (u: string): string => {
@@ -69,25 +70,31 @@ async function addOtherMachines(machines: CockpitMachine[], t: DaemonTarget, tok
     urls.add(norm(saved.url));
     machines.push({ key: `server:${name}`, label: name, target: { home: t.home, remote }, cliArgs: ['--server', name], cliEnv: { CODEWIRE_SERVER: undefined } });
   }
-  const { fleetNodesForCockpit } = await import('./fleet.js');
-  const fleet = await fleetNodesForCockpit();
-  if (!fleet) return;
-  if (fleet.error) machines.push({ key: 'fleet', label: 'fleet', target: { home: t.home, remote: null }, cliArgs: [], cliEnv: {}, unavailable: fleet.error });
+  const { fleetConfiguredHere, fleetNodesForCockpit } = await import('./fleet.js');
+  if (!(await fleetConfiguredHere())) return undefined;
   const nodeToken = token ?? process.env.CODEWIRE_TOKEN;
-  for (const n of fleet.nodes) {
-    const base = { key: `node:${n.node}`, label: `${n.node} (fleet)`, cliArgs: [] as string[], cliEnv: {} };
-    if (n.why || !n.url) {
-      machines.push({ ...base, target: { home: t.home, remote: null }, unavailable: n.why ?? 'no URL' });
-      continue;
+  const none = { home: t.home, remote: null };
+  return async () => {
+    const fleet = await fleetNodesForCockpit();
+    if (!fleet) return [];
+    const out: CockpitMachine[] = [];
+    if (fleet.error) out.push({ key: 'fleet', label: 'fleet', target: none, cliArgs: [], cliEnv: {}, unavailable: fleet.error });
+    for (const n of fleet.nodes) {
+      const base = { key: `node:${n.node}`, label: `${n.node} (fleet)`, cliArgs: [] as string[], cliEnv: {} };
+      if (n.why || !n.url) {
+        out.push({ ...base, target: none, unavailable: n.why ?? 'no URL' });
+        continue;
+      }
+      if (urls.has(norm(n.url))) continue; // a saved server (or --server) already shows it
+      if (!nodeToken) {
+        const shown = redactUrl(n.url);
+        out.push({ ...base, target: none, unavailable: `no token for ${shown}: \`cw server add ${n.node} ${shown} --token T\` (\`cw token\` on the node prints it)` });
+        continue;
+      }
+      const remote: RemoteTarget = { name: null, url: normalizeUrl(n.url), token: nodeToken };
+      // The token travels in the child's environment, never in its argv.
+      out.push({ ...base, target: { home: t.home, remote }, cliArgs: ['--server', remote.url], cliEnv: { CODEWIRE_SERVER: undefined, CODEWIRE_TOKEN: nodeToken } });
     }
-    if (urls.has(norm(n.url))) continue; // a saved server (or --server) already shows it
-    if (!nodeToken) {
-      const shown = redactUrl(n.url);
-      machines.push({ ...base, target: { home: t.home, remote: null }, unavailable: `no token for ${shown}: \`cw server add ${n.node} ${shown} --token T\` (\`cw token\` on the node prints it)` });
-      continue;
-    }
-    const remote: RemoteTarget = { name: null, url: normalizeUrl(n.url), token: nodeToken };
-    // The token travels in the child's environment, never in its argv.
-    machines.push({ ...base, target: { home: t.home, remote }, cliArgs: ['--server', remote.url], cliEnv: { CODEWIRE_SERVER: undefined, CODEWIRE_TOKEN: nodeToken } });
-  }
+    return out;
+  };
 }
