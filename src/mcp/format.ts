@@ -35,6 +35,7 @@ export function compactSession(s: SessionInfo): Record<string, unknown> {
     agent: s.agent,
     command: s.command,
     cwd: s.cwd,
+    ...(s.worktree ? { worktree: { path: s.worktree.path, branch: s.worktree.branch, base: s.worktree.base } } : {}),
     ...(s.tags.length ? { tags: s.tags } : {}),
     ...(s.stateCard ? { stateCard: cleanBody(s.stateCard) } : {}),
     ...(s.unread ? { unread: s.unread } : {}),

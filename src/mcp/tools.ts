@@ -65,7 +65,7 @@ export function registerTools(server: McpServer, link: DaemonLink, opts: { remot
 
   tool(
     'launch',
-    'Start a program (e.g. ["claude"] or ["bash"]) in a new persistent cw session. Optional name, working dir, tags, env, and a prompt submitted once the agent is ready for input. Returns the new session.',
+    'Start a program (e.g. ["claude"] or ["bash"]) in a new persistent cw session. Optional name, working dir, tags, env, a prompt submitted once the agent is ready for input, and a git worktree of its own (so agents on one repository do not edit the same files). Returns the new session.',
     {
       command: z.array(z.string()).min(1).describe('program and arguments'),
       name: z.string().optional().describe('unique session name: 1-64 of [a-zA-Z0-9._-]'),
@@ -74,6 +74,13 @@ export function registerTools(server: McpServer, link: DaemonLink, opts: { remot
       env: z.record(z.string(), z.string()).optional().describe('extra environment variables'),
       prompt: z.string().min(1).optional().describe("held until the agent shows its ready prompt (through any start-up dialog), then submitted"),
       agent: z.string().optional().describe('force the agent kind (claude, codex, shell...) instead of detecting it'),
+      worktree: z
+        .object({
+          branch: z.string().min(1).optional().describe('the new branch (default cw/NAME or cw/ID)'),
+          base: z.string().min(1).optional().describe('branch, tag or commit to start from (default: the branch HEAD is on)'),
+        })
+        .optional()
+        .describe('run it in a new git worktree of the repository around dir, on a new branch ({} for the defaults)'),
     },
     async (a) => {
       // As `cw launch` builds it (common/launch-args.ts): locally, from this process's environment and directory.
@@ -89,12 +96,14 @@ export function registerTools(server: McpServer, link: DaemonLink, opts: { remot
             ...(a.name !== undefined ? { name: a.name } : {}),
             ...(a.agent ? { agent: a.agent } : {}),
             ...(a.prompt !== undefined ? { prompt: a.prompt } : {}),
+            ...(a.worktree ? { worktree: { ...(a.worktree.branch !== undefined ? { branch: a.worktree.branch } : {}), ...(a.worktree.base !== undefined ? { base: a.worktree.base } : {}) } } : {}),
           },
           opts.remote,
         ),
       );
       const s = r.session;
       let human = `Session ${s.id}${s.name ? ` (${s.name})` : ''} launched: ${a.command.join(' ')}`;
+      if (s.worktree) human += `\nIn worktree ${s.cwd} on branch ${s.worktree.branch} (from ${s.worktree.base})`;
       if (r.prompt === 'submitted') human += `\nPrompt submitted to session ${s.id}`;
       else if (r.prompt === 'pending') human += `\nThe prompt is held until session ${s.id} shows its ready prompt (a start-up dialog may need an answer first: see its activity)`;
       return result(human, { ...compactSession(s), ...(r.prompt ? { prompt: r.prompt } : {}) });

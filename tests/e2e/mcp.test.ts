@@ -1,5 +1,7 @@
 // `cw mcp-server`, driven by the MCP SDK's own client over stdio, against a daemon in a temporary home.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -43,6 +45,8 @@ async function data<T = unknown>(name: string, args: Record<string, unknown> = {
   if (r.isError) throw new Error(`${name} failed: ${r.content.map((c) => c.text).join('\n')}`);
   return JSON.parse(r.content.at(-1)!.text) as T;
 }
+
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
 
 const text = (r: ToolResult): string => r.content.map((c) => c.text).join('\n');
 
@@ -99,6 +103,29 @@ describe('cw mcp-server', () => {
     expect(st).toMatchObject({ id: s.id, state: 'running' });
     const w = await data<{ reached: boolean; timedOut: boolean }>('wait', { sessions: ['mcpsh'], until: 'exit', timeout_seconds: 0.2 });
     expect(w).toMatchObject({ reached: false, timedOut: true });
+  });
+
+  it('launches an agent in a git worktree of its own, on its own branch', { timeout: 60_000 }, async () => {
+    const repo = mkdtempSync('/tmp/cwgit-');
+    try {
+      const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env: GIT_ENV, encoding: 'utf8', timeout: 10_000 });
+      git('init', '-q', '-b', 'main');
+      writeFileSync(join(repo, 'README'), 'hello\n');
+      git('add', 'README');
+      git('commit', '-q', '-m', 'init');
+      const r = await call('launch', { command: ['bash', '-c', 'git branch --show-current; sleep 60'], name: 'wt-agent', dir: repo, worktree: {} });
+      expect(r.isError, text(r)).toBeFalsy();
+      const path = join(repo, '.cw', 'worktrees', 'wt-agent');
+      expect(text(r)).toContain(`In worktree ${path} on branch cw/wt-agent (from main)`);
+      const s = JSON.parse(r.content.at(-1)!.text) as { id: number; cwd: string; worktree: { path: string; branch: string; base: string } };
+      expect(s).toMatchObject({ cwd: path, worktree: { path, branch: 'cw/wt-agent', base: 'main' } });
+      await waitFor(async () => (await h.ok(['logs', 'wt-agent'])).includes('cw/wt-agent'), 'the session on its branch');
+      expect(git('worktree', 'list', '--porcelain')).toContain(`worktree ${path}`);
+      await h.ok(['kill', 'wt-agent']);
+      await h.ok(['rm', '--worktree', '--force', 'wt-agent']);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it('surfaces a failure as a tool error with the message and hint the CLI prints', { timeout: 30_000 }, async () => {
