@@ -113,6 +113,13 @@ describe('cw daemon restart', () => {
       // The attach said so in one line and goes on: typing reaches the same shell.
       await waitFor(() => a.output().includes('[cw] daemon restarted'), 'the attach notice');
       expect(a.output().match(/\[cw\] daemon restarted/g), a.output().slice(-3000)).toHaveLength(1);
+      // Said while the daemon was away, and again in the last row over the restored screen (not before the restore,
+      // which would clear it at once).
+      const out = a.output();
+      const restartedAt = out.indexOf('[cw] daemon restarted');
+      const lostAt = out.lastIndexOf('the connection to the daemon was lost', restartedAt);
+      expect(lostAt).toBeGreaterThan(-1);
+      expect(out.lastIndexOf('\x1b[2J', restartedAt)).toBeGreaterThan(lostAt);
       a.type('echo after-$((6*7))\r');
       await waitFor(() => shows('after-42'), 'the attached shell to answer after the restart');
       // Resize works on the handed-over pty: the program sees the new size.

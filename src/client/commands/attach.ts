@@ -85,6 +85,8 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
     let view: ScrollView | null = null;
     let noticeTimer: NodeJS.Timeout | null = null;
     let noticeShown = false;
+    /** The line to show once the screen is restored after `cw daemon restart` (the connection was lost). */
+    let afterRestart: string | null = null;
     /** The notice's drawing while it is up: drawn again after each output, which may have drawn over it. */
     let notice: string | null = null;
     const guard = new ScreenGuard();
@@ -130,9 +132,9 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
       detector.wheel = want;
       if (want) stdout.write(WHEEL_ON);
     };
-    const showNotice = (): void => {
+    const showNotice = (text: string): void => {
       noticeShown = true;
-      const text = noticeText(sessionName || String(sessionId), settings.prefix, !!process.env.TMUX);
+      if (noticeTimer) clearTimeout(noticeTimer);
       notice = noticeSequence(text, cols(), rows());
       stdout.write(notice);
       // Then the screen is drawn afresh from the daemon's copy, so the notice never stays on the program's screen
@@ -187,8 +189,13 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
             if (wordTimer) sendTypedWord();
             // The program left its alternate screen: its main screen comes from the daemon's copy, not the user's.
             if (g.leftAlt) refresh();
-            if (notice) stdout.write(notice);
-            else if (!noticeShown && settings.notice) showNotice();
+            if (afterRestart) {
+              // Over the restored screen, so it is seen (written before, the restore cleared it at once).
+              const text = afterRestart;
+              afterRestart = null;
+              showNotice(text);
+            } else if (notice) stdout.write(notice);
+            else if (!noticeShown && settings.notice) showNotice(noticeText(sessionName || String(sessionId), settings.prefix, !!process.env.TMUX));
           },
           event: (ev: StreamEventOf) => {
             if (ev.type === 'started') {
@@ -344,13 +351,15 @@ async function attachTerminal(ref: string | undefined, settings: AttachSettings,
     while (how.kind === 'lost' && sessionId) {
       id = 0;
       if (scrolling()) leaveScroll();
+      // Meanwhile (a restart takes about a second; a daemon that is gone, up to RECONNECT_TIMEOUT_MS).
+      stdout.write(noticeSequence(`[cw] the connection to the daemon was lost: attaching to session ${sessionId} again…`, cols(), rows()));
       const daemon = await f.again();
       if (!daemon) {
         how = { kind: 'error', message: `${how.message}, and no daemon answered within ${RECONNECT_TIMEOUT_MS / 1000}s` };
         break;
       }
-      // One line, then the screen is restored over it (the restore starts by clearing the screen).
-      await new Promise<void>((r) => stdout.write(`\r\n${restartedLine(daemon)}: attaching to session ${sessionId} again\r\n`, () => r()));
+      // Said in the last row once the screen is restored over the new connection (the restore clears the screen).
+      afterRestart = `${restartedLine(daemon)}: attached to session ${sessionId} again`;
       try {
         how = await (await attachOnce(String(sessionId))).done;
       } catch (err) {
