@@ -238,6 +238,7 @@ function buildLaunchDialog(): HTMLDialogElement {
     ),
     h('label', {}, 'Directory', h('input', { name: 'dir', placeholder: "on the daemon's machine (default: its home)", autocomplete: 'off' })),
     h('label', {}, 'Prompt', h('textarea', { name: 'prompt', rows: '2', placeholder: 'optional: submitted once the agent is ready' })),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'worktree' }), 'In a git worktree of its own, on a new branch (the repository around Directory)'),
     err,
     h('div', { class: 'buttons' }, h('button', { type: 'button', class: 'ghost', value: 'cancel', onclick: () => dialog.close() }, 'Cancel'), h('button', { type: 'submit', class: 'primary' }, 'Launch')),
   );
@@ -257,6 +258,7 @@ function buildLaunchDialog(): HTMLDialogElement {
         ...(get('dir') ? { cwd: get('dir') } : {}),
         ...(get('agent') ? { agent: get('agent') } : {}),
         ...(get('prompt') ? { prompt: get('prompt') } : {}),
+        ...(f.get('worktree') ? { worktree: {} } : {}),
       });
       dialog.close();
       form.reset();
@@ -340,6 +342,13 @@ async function removeSession(id: number): Promise<void> {
   }
 }
 
+/** What `cw list` says of a worktree beside its branch: ` (2 modified, 1 ahead)`, or nothing when it is clean. */
+function worktreeState(w: NonNullable<SessionInfo['worktree']>): string {
+  if (!w.exists) return ' (removed)';
+  const parts = [w.modified ? `${w.modified} modified` : '', w.untracked ? `${w.untracked} untracked` : '', w.ahead ? `${w.ahead} ahead` : ''].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 function fillCard(card: HTMLElement, s: SessionInfo, now: number): void {
   const running = s.state === 'running';
   card.dataset.activity = activityOf(s);
@@ -366,6 +375,7 @@ function fillCard(card: HTMLElement, s: SessionInfo, now: number): void {
   reason.hidden = !reason.textContent;
   const chips = $('.chips', card);
   fill(chips,
+    s.worktree ? h('span', { class: 'chip branch', title: `git worktree ${s.worktree.path}, from ${s.worktree.base}` }, `⎇ ${s.worktree.branch}${worktreeState(s.worktree)}`) : null,
     s.unread ? h('span', { class: 'chip unread', title: 'unread messages' }, `✉ ${s.unread} unread`) : null,
     s.owes ? h('span', { class: 'chip owes', title: 'open requests and tasks it owes' }, `☐ ${s.owes} open`) : null,
     ...s.tags.map((t) => h('span', { class: 'chip tag' }, `#${t}`)),

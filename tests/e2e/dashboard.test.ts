@@ -2,7 +2,8 @@
 // link, the page logs in with it, shows sessions live, streams a terminal, types into it, shows activity
 // changes, launches and kills; the daemon refuses requests without the cookie or from a foreign Origin.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -213,6 +214,33 @@ describe('the web dashboard', () => {
     await kill.click();
     await waitFor(async () => (await status('fromweb')).state === 'killed', 'the session killed from the page');
     await expect.poll(() => card(String(s.id)).locator('.badge').getAttribute('data-activity')).toBe('killed');
+  });
+
+  it('launches into a git worktree of its own from the page, and shows the branch on the card', { timeout: 60_000 }, async () => {
+    const repo = mkdtempSync('/tmp/cwgit-');
+    try {
+      const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+      const git = (...args: string[]): string => execFileSync('git', args, { cwd: repo, env, encoding: 'utf8', timeout: 10_000 });
+      git('init', '-q', '-b', 'main');
+      writeFileSync(join(repo, 'README'), 'hello\n');
+      git('add', 'README');
+      git('commit', '-q', '-m', 'init');
+      await page.locator('#launch-open').click();
+      const dialog = page.locator('#launch-dialog');
+      await dialog.locator('input[name="command"]').fill(`bash -c 'echo change >> README; exec sleep 600'`);
+      await dialog.locator('input[name="name"]').fill('webtree');
+      await dialog.locator('input[name="dir"]').fill(repo);
+      await dialog.locator('input[name="worktree"]').check();
+      await dialog.locator('button[type="submit"]').click();
+      await waitFor(async () => (await h.json<SessionInfo[]>(['list'])).find((s) => s.name === 'webtree'), 'the session launched from the page');
+      const s = await status('webtree');
+      expect(s.worktree).toMatchObject({ path: join(repo, '.cw', 'worktrees', 'webtree'), branch: 'cw/webtree', base: 'main' });
+      await expect.poll(() => card(String(s.id)).locator('.chip.branch').innerText(), { timeout: 15_000 }).toMatch(/^⎇ cw\/webtree/);
+      await h.ok(['kill', 'webtree']);
+      await h.ok(['rm', '--worktree', '--force', 'webtree']);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it('shows messages and open work between sessions, with who waits on whom', { timeout: 60_000 }, async () => {
