@@ -5,12 +5,13 @@ import * as z from 'zod';
 import { AnsiStripper } from '../common/ansi.js';
 import { launchArgs } from '../common/launch-args.js';
 import { MCP_BLOCK_MAX_SECONDS, MCP_TEXT_MAX_CHARS } from '../common/limits.js';
-import { PEER_PREAMBLE, formatMessage } from '../common/messages-format.js';
+import { PEER_PREAMBLE, cleanBody, formatMessage } from '../common/messages-format.js';
 import { ClientError, usage } from '../channel/errors.js';
 import { KEY_HINT, keyBytes } from '../channel/keys.js';
 import { checkLaunch } from '../channel/launch-check.js';
 import { consumeOutput, endError } from '../channel/output-stream.js';
 import type { MessageInfo } from '../protocol/messages.js';
+import type { TaskInfo } from '../protocol/tasks.js';
 import { compactSession, envelope, errorResult, keepTail, oneLine, result, sessionLine } from './format.js';
 import type { DaemonLink } from './link.js';
 
@@ -311,6 +312,81 @@ export function registerTools(server: McpServer, link: DaemonLink, opts: { remot
       return result(`${r.message.id} ${r.message.workState}; ${r.message.from} is told`, envelope(r.message));
     });
   }
+
+  // Scheduled prompts (`cw task`, docs/tasks.md), named schedule_* here: "task" is already a message kind (work_*).
+  const scheduleLine = (t: TaskInfo): string =>
+    `${t.name}: ${t.cron} (${t.tz}${t.once ? ', once' : ''}) into ${t.target ?? `a new session: ${t.spawn?.command.join(' ') ?? ''}`}; next ${t.next ?? 'never'}` +
+    (t.lastRun ? `; last ${t.lastRun.at} ${t.lastRun.outcome}${t.lastRun.reason ? ` (${t.lastRun.reason})` : ''}` : '');
+  const compactSchedule = (t: TaskInfo): Record<string, unknown> => ({
+    name: t.name,
+    cron: t.cron,
+    tz: t.tz,
+    once: t.once,
+    prompt: cleanBody(t.prompt),
+    ...(t.target !== null ? { target: t.target } : { spawn: { command: t.spawn?.command ?? [], ...(t.spawn?.name ? { name: t.spawn.name } : {}), ...(t.spawn?.cwd ? { dir: t.spawn.cwd } : {}) } }),
+    next: t.next,
+    lastRun: t.lastRun ? { at: t.lastRun.at, outcome: t.lastRun.outcome, session: t.lastRun.session, ...(t.lastRun.reason ? { reason: t.lastRun.reason } : {}) } : null,
+  });
+
+  tool(
+    'schedule_add',
+    'Schedule a prompt: typed into a session (target; revived if it has ended) or into a new session launched for each run (spawn), at the times a five-field cron expression names (e.g. "0 9 * * 1-5"), held through dialogs like a launch prompt. Give target or spawn, not both.',
+    {
+      name: z.string().min(1).max(64).describe('the schedule\'s name: 1-64 of [a-zA-Z0-9._-]'),
+      cron: z.string().min(1).max(256).describe('minute hour day-of-month month day-of-week'),
+      prompt: z.string().min(1),
+      tz: z.string().optional().describe('an IANA zone, e.g. Europe/Berlin (default: the daemon\'s)'),
+      target: session.optional(),
+      spawn: z
+        .object({
+          command: z.array(z.string()).min(1).describe('program and arguments, e.g. ["claude"]'),
+          name: z.string().optional(),
+          dir: z.string().optional().describe('working directory'),
+          agent: z.string().optional(),
+        })
+        .optional(),
+      once: z.boolean().optional().describe('removed after its first run'),
+      replace: z.boolean().optional().describe('replace a schedule of that name instead of refusing'),
+    },
+    async (a) => {
+      if ((a.target === undefined) === (a.spawn === undefined)) throw usage('give target or spawn (one of them)', 'target: "api", or spawn: {"command": ["claude"]}');
+      if (a.spawn) checkLaunch(a.spawn);
+      const spawn = a.spawn
+        ? launchArgs({ command: a.spawn.command, ...(a.spawn.dir !== undefined ? { dir: a.spawn.dir } : {}), tags: [], env: {}, ...(a.spawn.name !== undefined ? { name: a.spawn.name } : {}), ...(a.spawn.agent ? { agent: a.spawn.agent } : {}) }, opts.remote)
+        : undefined;
+      const r = await link.request('task-add', {
+        name: a.name,
+        cron: a.cron,
+        prompt: a.prompt,
+        ...(a.tz !== undefined ? { tz: a.tz } : {}),
+        ...(a.target !== undefined ? { target: a.target } : {}),
+        ...(spawn ? { spawn: spawn as Record<string, unknown> } : {}),
+        once: !!a.once,
+        replace: !!a.replace,
+      });
+      return result(`Scheduled ${scheduleLine(r.task)}`, compactSchedule(r.task));
+    },
+  );
+
+  tool(
+    'schedule_list',
+    'Every scheduled prompt: its cron expression and zone, where the prompt goes, the next run, and how the last one went.',
+    {},
+    async () => {
+      const r = await link.request('task-ls', {});
+      return result(r.tasks.length ? r.tasks.map(scheduleLine).join('\n') : 'no scheduled prompts', r.tasks.map(compactSchedule));
+    },
+  );
+
+  tool(
+    'schedule_remove',
+    'Delete a scheduled prompt (its past runs stay listed by `cw task runs`).',
+    { name: z.string().min(1).max(64) },
+    async (a) => {
+      const r = await link.request('task-rm', { name: a.name });
+      return result(`Removed the schedule ${r.removed}`, { removed: r.removed });
+    },
+  );
 
   tool(
     'state_set',

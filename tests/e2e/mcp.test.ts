@@ -11,7 +11,8 @@ import { CW, ROOT, alive, makeHome, waitFor, type Home } from '../support/harnes
 const PEER = join(ROOT, 'tests/fixtures/mcp-peer.mjs');
 const TOOLS = [
   'list_sessions', 'launch', 'send_input', 'read_screen', 'read_logs', 'status', 'wait', 'kill', 'last_message',
-  'msg', 'inbox', 'request', 'reply', 'work_list', 'work_done', 'work_block', 'state_set',
+  'msg', 'inbox', 'request', 'reply', 'work_list', 'work_done', 'work_block', 'schedule_add', 'schedule_list',
+  'schedule_remove', 'state_set',
 ];
 
 interface ToolResult {
@@ -126,6 +127,32 @@ describe('cw mcp-server', () => {
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }
+  });
+
+  it('schedules a prompt into a session, lists it as cw task ls does, and removes it', { timeout: 60_000 }, async () => {
+    await h.ok(['launch', '--name', 'sched-target', '--', 'bash', '--norc', '--noprofile']);
+    const added = await call('schedule_add', { name: 'standup', cron: '0 9 * * 1-5', tz: 'Europe/Berlin', target: 'sched-target', prompt: 'summarise yesterday' });
+    expect(added.isError, text(added)).toBeFalsy();
+    expect(text(added)).toMatch(/^Scheduled standup: 0 9 \* \* 1-5 \(Europe\/Berlin\) into sched-target; next 20\d\d-/);
+    const cli = JSON.parse(await h.ok(['task', 'ls', '--json'])) as { name: string; target: string; next: string; prompt: string }[];
+    expect(cli).toHaveLength(1);
+    expect(cli[0]).toMatchObject({ name: 'standup', target: 'sched-target', prompt: 'summarise yesterday' });
+    const listed = await data<{ name: string; next: string; target: string }[]>('schedule_list');
+    expect(listed).toEqual([expect.objectContaining({ name: 'standup', target: 'sched-target', next: cli[0]!.next })]);
+    // Both or neither of target and spawn: refused in one line with what to give.
+    const both = await call('schedule_add', { name: 'x', cron: '* * * * *', prompt: 'p', target: 'sched-target', spawn: { command: ['claude'] } });
+    expect(both.isError).toBe(true);
+    expect(text(both)).toContain('give target or spawn (one of them)');
+    const bad = await call('schedule_add', { name: 'y', cron: 'every day', prompt: 'p', target: 'sched-target' });
+    expect(bad.isError).toBe(true);
+    expect(text(bad).split('\n')[0]).toBe((await h.cw(['task', 'add', 'y', '--cron', 'every day', '--target', 'sched-target', '--prompt', 'p'])).stderr.split('\n')[0]);
+    // Into a new session at each run: launched as the launch tool would (here: this server's directory).
+    const spawned = await data<{ spawn: { command: string[]; name: string; dir: string } }>('schedule_add', { name: 'nightly', cron: '30 2 * * *', prompt: 'p', spawn: { command: ['bash'], name: 'nightly-run', dir: '/tmp' } });
+    expect(spawned.spawn).toEqual({ command: ['bash'], name: 'nightly-run', dir: '/tmp' });
+    expect(text(await call('schedule_remove', { name: 'standup' })).split('\n')[0]).toBe('Removed the schedule standup');
+    await call('schedule_remove', { name: 'nightly' });
+    expect(await data('schedule_list')).toEqual([]);
+    await h.ok(['kill', 'sched-target']);
   });
 
   it('surfaces a failure as a tool error with the message and hint the CLI prints', { timeout: 30_000 }, async () => {
