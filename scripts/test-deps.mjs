@@ -18,6 +18,8 @@ const NEEDS = [
   { name: 'python3', pkg: 'python3', find: () => onPath('python3'), without: 'npm ci cannot compile node-pty or better-sqlite3 when no prebuilt binary fits' },
   { name: 'make', pkg: 'make', find: () => onPath('make'), without: 'npm ci cannot compile node-pty or better-sqlite3 when no prebuilt binary fits' },
   { name: 'g++', pkg: 'g++', find: () => onPath('g++'), without: 'npm ci cannot compile node-pty or better-sqlite3 when no prebuilt binary fits' },
+  { name: 'zsh', pkg: 'zsh', find: () => onPath('zsh'), without: "tests/e2e/completion.test.ts's zsh test will fail" },
+  { name: 'fish', pkg: 'fish', find: () => onPath('fish'), without: "tests/e2e/completion.test.ts's fish test will fail" },
   { name: 'tmux', pkg: 'tmux', find: () => onPath('tmux'), without: '`npm run bench` cannot compare with tmux (no test needs it)' },
 ];
 

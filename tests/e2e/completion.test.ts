@@ -1,14 +1,17 @@
 // `cw completion`: the scripts come from the commander program itself, and session names from the daemon through
-// `cw __complete sessions`, which never starts one. Bash is driven for real: the script is sourced in a real
-// bash and its completion function is called as bash's programmable completion calls it.
+// `cw __complete sessions`, which never starts one. Every shell is driven for real: bash's completion function is
+// called as its programmable completion calls it, fish is asked with its own `complete -C`, and zsh gets Tab at its
+// prompt in a terminal (zsh and fish come from Debian's packages: scripts/test-deps.mjs).
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CW, makeHome, type Home } from '../support/harness.js';
+import { disposeTerminals, userTerminal } from '../support/user-terminal.js';
 
 let h: Home | null = null;
 afterEach(async () => {
+  disposeTerminals();
   await h?.cleanup();
   h = null;
 });
@@ -77,8 +80,8 @@ describe('cw completion', () => {
     h = makeHome();
     const zsh = await h.ok(['completion', 'zsh']);
     expect(zsh.startsWith('#compdef cw\n')).toBe(true);
-    expect(zsh).toContain('_cw_canon["cw|ls"]="list"');
-    expect(zsh).toContain('_cw_sess["cw attach"]="1"');
+    expect(zsh).toContain("_cw_canon+=('cw|ls' 'list')");
+    expect(zsh).toContain("_cw_sess+=('cw attach' '1')");
     expect(zsh).toContain('compdef _cw cw');
     const fish = await h.ok(['completion', 'fish']);
     expect(fish).toContain("complete -c cw -n '__fish_use_subcommand' -a 'rename'");
@@ -87,5 +90,38 @@ describe('cw completion', () => {
     expect(fish).toContain("complete -c cw -n '__fish_seen_subcommand_from server; and not __fish_seen_subcommand_from add list ls remove rm' -a 'add'");
     const bad = await h.cw(['completion', 'tcsh']);
     expect(bad.code).toBe(2);
+  });
+
+  it('fish completes for real: commands, options and session names', { timeout: 60_000 }, async () => {
+    h = makeHome();
+    const bin = cwOnPath(h);
+    await h.ok(['launch', '--name', 'backend-api', '--', 'bash', '--norc', '--noprofile']);
+    // fish's own `complete -C` asks the loaded completions what they offer for a command line, as Tab does.
+    const fish = (line: string): Promise<string[]> =>
+      new Promise((resolve, reject) => {
+        execFile('fish', ['--no-config', '-c', `cw completion fish | source; or exit 9; complete -C ${JSON.stringify(line)}`], { env: { ...h!.env, PATH: `${bin}:${process.env.PATH}` }, timeout: 20_000 }, (err, stdout, stderr) => {
+          if (err) reject(new Error(`fish failed: ${err.message}\n${stderr}`));
+          else resolve(stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t')[0]!));
+        });
+      });
+    expect(await fish('cw attach ba')).toEqual(['backend-api']);
+    expect(await fish('cw ser')).toEqual(['server', 'service']);
+    expect(await fish('cw launch --prompt')).toEqual(['--prompt', '--prompt-file', '--prompt-timeout']);
+    expect(await fish('cw server ')).toEqual(expect.arrayContaining(['add', 'list', 'remove']));
+  });
+
+  it('zsh completes for real, at its prompt in a terminal, as a person presses Tab', { timeout: 60_000 }, async () => {
+    h = makeHome();
+    const bin = cwOnPath(h);
+    await h.ok(['launch', '--name', 'backend-api', '--', 'bash', '--norc', '--noprofile']);
+    const z = userTerminal(h, 'zsh', ['-f', '-i'], 100, 20, { PATH: `${bin}:${process.env.PATH}`, PS1: '%% ' });
+    z.type('autoload -U compinit && compinit -u && source <(cw completion zsh) && echo loaded-$((6*7))\r');
+    await z.waitScreen((l) => l.includes('loaded-42'), 'the completion loaded');
+    z.type('cw attach ba\t');
+    await z.waitScreen((l) => l.some((x) => x.includes('cw attach backend-api')), 'the session name completed');
+    z.type('\x15cw launch --prompt-f\t');
+    await z.waitScreen((l) => l.some((x) => x.includes('cw launch --prompt-file')), 'the option completed');
+    z.type('\x15exit\r');
+    expect(await z.exited).toBe(0);
   });
 });
