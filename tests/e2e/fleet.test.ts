@@ -334,6 +334,11 @@ describe('fleet over a real nats-server', () => {
     // Without a token for a node, it is listed with what to do, never silently left out.
     const u = userTerminal(client, process.execPath, [CW, 'top'], 160, 30, {}, { waitMs: 20_000 });
     lines = await u.waitScreen((l) => l.some((x) => x.startsWith('── box (fleet) · unreachable: no token for ws://127.0.0.1:')), 'box listed without a token');
+    // NATS gone: the fleet's line says it could not be asked; the nodes already listed stay as they were.
+    await stopNats(nats);
+    lines = await u.waitScreen((l) => l.some((x) => x.startsWith('── fleet · unreachable:')), 'the fleet unreachable', 30_000);
+    expect(lines.some((x) => x.startsWith('── box (fleet) · unreachable: no token'))).toBe(true);
+    expect(lines.some((x) => x.startsWith('── dock-saved · 1 session'))).toBe(true);
     u.type('q');
     expect(await u.exited).toBe(0);
   });

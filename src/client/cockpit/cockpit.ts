@@ -67,8 +67,11 @@ const DIALOG_KEYS: Record<string, string> = { '1': '1', '2': '2', '3': '3', y: '
 /** Runs the cockpit until the user quits (or a signal); resolves with the exit code. The terminal is restored first. */
 export async function runCockpit(
   shownFirst: CockpitMachine[],
-  /** The fleet's nodes as machines, asked again now and then (none without [nats]). */
-  opts: { fleet?: () => Promise<CockpitMachine[]> } = {},
+  /**
+   * The fleet's nodes as machines, asked again now and then (none without [nats]); `answered` false when the
+   * fleet could not be asked (then `machines` holds one saying why, and the nodes already shown stay).
+   */
+  opts: { fleet?: () => Promise<{ machines: CockpitMachine[]; answered: boolean }> } = {},
 ): Promise<number> {
   const machines = [...shownFirst];
   const stdin = process.stdin;
@@ -186,6 +189,7 @@ export async function runCockpit(
 
   /** Stops showing machine `key`: a fleet node that left, or changed (it is started again as it is now). */
   const stopMachine = (key: string): void => {
+    if (!machines.some((m) => m.key === key)) return;
     sources.get(key)?.dispose();
     sources.delete(key);
     listThrottles.get(key)?.cancel();
@@ -204,13 +208,15 @@ export async function runCockpit(
     if (!opts.fleet || syncingFleet || finished) return;
     syncingFleet = true;
     try {
-      const now = await opts.fleet().catch(() => null);
-      if (!now || finished) return;
+      const got = await opts.fleet().catch(() => null);
+      if (!got || finished) return;
+      const now = got.machines;
       const same = (a: CockpitMachine, b: CockpitMachine): boolean =>
         a.label === b.label && a.unavailable === b.unavailable && a.target.remote?.url === b.target.remote?.url && a.target.remote?.token === b.target.remote?.token;
+      // The fleet could not be asked this time (a line says why): the nodes stay as they were, not taken out.
       for (const key of [...fleetKeys]) {
         const next = now.find((m) => m.key === key);
-        if (next && same(machineOf(key), next)) continue;
+        if (next ? same(machineOf(key), next) : !got.answered) continue;
         stopMachine(key);
         fleetKeys.delete(key);
       }

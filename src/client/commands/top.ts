@@ -47,7 +47,7 @@ export function register(program: Command): void {
  * for that URL, else --token or CODEWIRE_TOKEN; one without a URL or a token is listed with the reason, so the user
  * sees the whole fleet and what to fix.
  */
-async function otherMachines(machines: CockpitMachine[], t: DaemonTarget, token: string | undefined): Promise<(() => Promise<CockpitMachine[]>) | undefined> {
+async function otherMachines(machines: CockpitMachine[], t: DaemonTarget, token: string | undefined): Promise<(() => Promise<{ machines: CockpitMachine[]; answered: boolean }>) | undefined> {
   const { loadServers } = await import('../servers.js');
   const { normalizeUrl, resolveTarget } = await import('../remote.js');
   const norm = (u: string): string => {
@@ -76,7 +76,7 @@ async function otherMachines(machines: CockpitMachine[], t: DaemonTarget, token:
   const none = { home: t.home, remote: null };
   return async () => {
     const fleet = await fleetNodesForCockpit();
-    if (!fleet) return [];
+    if (!fleet) return { machines: [], answered: true };
     const out: CockpitMachine[] = [];
     if (fleet.error) out.push({ key: 'fleet', label: 'fleet', target: none, cliArgs: [], cliEnv: {}, unavailable: fleet.error });
     for (const n of fleet.nodes) {
@@ -95,6 +95,6 @@ async function otherMachines(machines: CockpitMachine[], t: DaemonTarget, token:
       // The token travels in the child's environment, never in its argv.
       out.push({ ...base, target: { home: t.home, remote }, cliArgs: ['--server', remote.url], cliEnv: { CODEWIRE_SERVER: undefined, CODEWIRE_TOKEN: nodeToken } });
     }
-    return out;
+    return { machines: out, answered: !fleet.error };
   };
 }
