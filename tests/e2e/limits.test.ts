@@ -4,6 +4,7 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionInfo } from '../../src/protocol/index.js';
+import { connectLocal } from '../../src/client/connect.js';
 import { exitOf, makeHome, waitFor, waitForOutput, type Home } from '../support/harness.js';
 
 const homes: Home[] = [];
@@ -68,6 +69,33 @@ describe('slow readers', () => {
     // Dropped, it picked up from the log where it stopped: every byte once, in order.
     expect(out().equals(log), `follower got ${out().length} bytes of ${log.length}`).toBe(true);
     expect(Buffer.concat(stderr).toString()).toBe('');
+  });
+
+  it('a stalled cw events -f, dropped by the daemon, resumes after the last event it printed: none lost, none twice', { timeout: 120_000 }, async () => {
+    const h = makeHome();
+    homes.push(h);
+    await h.ok(['launch', '--name', 'first', '--', 'true']);
+    const follower = h.spawn(['events', '-f', '--json']);
+    const out = collect(follower);
+    await waitFor(() => out().includes('"session.created"'), 'the follower to print the first event');
+    follower.kill('SIGSTOP');
+    // Far more than the daemon queues for a reader (8 MiB): launches whose events carry 30 KB command lines.
+    const { channel } = await connectLocal({ home: h.dir, autostart: false });
+    const count = 400;
+    try {
+      for (let i = 0; i < count; i += 20) {
+        await Promise.all(Array.from({ length: 20 }, (_, k) => channel.request('launch', { command: ['true', `${i + k}:${'x'.repeat(30_000)}`], cwd: h.dir, baseEnv: { PATH: process.env.PATH ?? '' } })));
+      }
+    } finally {
+      channel.end();
+    }
+    follower.kill('SIGCONT');
+    const created = (): number[] =>
+      out().toString().split('\n').slice(0, -1).filter((l) => l.includes('"session.created"')).map((l) => (JSON.parse(l) as { id: number }).id);
+    await waitFor(() => created().length >= count + 1, `all ${count + 1} launches in the follower's output`, 60_000);
+    expect(new Set(created()).size).toBe(created().length);
+    expect(follower.exitCode).toBeNull(); // still following
+    follower.kill();
   });
 
   it('a follower that fell further behind than the log keeps says how much was rotated out, then follows on', { timeout: 90_000 }, async () => {

@@ -65,10 +65,10 @@ export function register(program: Command): void {
           return end;
         };
         try {
-          let e = await follow(o.since);
+          /** The last event printed when the current stream began: a drop with nothing printed since is final. */
           let from = lastId;
-          for (;;) {
-            if (!o.follow) break;
+          let e = await follow(o.since);
+          while (o.follow) {
             if (f.lost(e)) {
               const daemon = await f.again();
               if (!daemon) break;
