@@ -44,6 +44,18 @@ export function resolveTarget(server: string | undefined, token: string | undefi
   };
 }
 
+/**
+ * What two server URLs compare by (`http://H/` and `ws://h` are the same server): normalized, without trailing
+ * slashes, lower-cased; a URL that is not one cw can reach compares as written.
+ */
+export function serverUrlKey(url: string): string {
+  try {
+    return normalizeUrl(url).replace(/\/+$/, '').toLowerCase();
+  } catch {
+    return url;
+  }
+}
+
 export function normalizeUrl(url: string): string {
   const u = url.replace(/^http:/i, 'ws:').replace(/^https:/i, 'wss:');
   if (!/^wss?:\/\//i.test(u)) throw new ClientError(`'${redactUrl(url)}' is not a ws:// or wss:// URL`, 'e.g. wss://box.example:9100');

@@ -319,8 +319,7 @@ async function attachOver(url: string, session: string, o: { token: string | und
   try {
     const { loadServers } = await import('../servers.js');
     const { codewireHome } = await import('../../common/paths.js');
-    const { normalizeUrl } = await import('../remote.js');
-    const norm = (u: string): string => normalizeUrl(u).replace(/\/+$/, '').toLowerCase();
+    const { serverUrlKey: norm } = await import('../remote.js');
     const saved = Object.entries(loadServers(codewireHome())).find(([, s]) => norm(s.url) === norm(url));
     const token = o.token ?? (saved ? undefined : process.env.CODEWIRE_TOKEN);
     if (!saved && !token) {
@@ -381,7 +380,7 @@ export async function fleetNodesForCockpit(): Promise<{ nodes: FleetNodeForCockp
   } catch {
     return null; // a broken config.toml is reported by the commands that need it
   }
-  // The cockpit waits for this before its first frame: a NATS address that does not answer must not hold it long.
+  // A NATS address that does not answer must not hold the cockpit's look at the fleet long (one line says so).
   const giveUp = new Promise<{ nodes: FleetNodeForCockpit[]; error: string }>((resolve) =>
     setTimeout(() => resolve({ nodes: [], error: `the fleet did not answer within ${COCKPIT_FLEET_WAIT_MS / 1000}s (see \`cw fleet list\`)` }), COCKPIT_FLEET_WAIT_MS).unref(),
   );

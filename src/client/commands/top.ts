@@ -49,14 +49,7 @@ export function register(program: Command): void {
  */
 async function otherMachines(machines: CockpitMachine[], t: DaemonTarget, token: string | undefined): Promise<(() => Promise<{ machines: CockpitMachine[]; answered: boolean }>) | undefined> {
   const { loadServers } = await import('../servers.js');
-  const { normalizeUrl, resolveTarget } = await import('../remote.js');
-  const norm = (u: string): string => {
-    try {
-      return normalizeUrl(u).replace(/\/+$/, '').toLowerCase();
-    } catch {
-      return u;
-    }
-  };
+  const { normalizeUrl, resolveTarget, serverUrlKey: norm } = await import('../remote.js');
   const urls = new Set(t.remote ? [norm(t.remote.url)] : []);
   for (const [name, saved] of Object.entries(loadServers(t.home))) {
     if (urls.has(norm(saved.url))) continue;
